@@ -1,0 +1,45 @@
+"""Dataframe-level drift: ``compare()``, the fitted ``Reference``, reports and data quality.
+
+Examples
+--------
+>>> import numpy as np
+>>> from driftline.drift import compare
+>>> rng = np.random.default_rng(3)
+>>> compare({"x": rng.normal(size=300)}, {"x": rng.normal(size=300)}).drift_share
+0.0
+"""
+
+from driftline.drift._actions import ACTIONS, action_for
+from driftline.drift._compare import compare
+from driftline.drift._decision import DEFAULT_EFFECT_FLOORS
+from driftline.drift._kinds import ColumnKind
+from driftline.drift._quality import QualityLimits
+from driftline.drift._reference import Reference
+from driftline.drift._report import (
+    REPORT_SCHEMA,
+    ColumnDrift,
+    ColumnQuality,
+    DecisionRule,
+    Distribution,
+    DriftReport,
+    QualityCheck,
+)
+from driftline.drift._schema import Schema
+
+__all__ = [
+    "ACTIONS",
+    "DEFAULT_EFFECT_FLOORS",
+    "REPORT_SCHEMA",
+    "ColumnDrift",
+    "ColumnKind",
+    "ColumnQuality",
+    "DecisionRule",
+    "Distribution",
+    "DriftReport",
+    "QualityCheck",
+    "QualityLimits",
+    "Reference",
+    "Schema",
+    "action_for",
+    "compare",
+]
