@@ -19,7 +19,7 @@ from driftline.drift._decision import (
 )
 from driftline.drift._frames import columns_of, to_pandas
 from driftline.drift._kinds import ColumnKind
-from driftline.drift._prepare import prepare
+from driftline.drift._prepare import display_edges, prepare
 from driftline.drift._quality import QualityLimits
 from driftline.drift._quality_columns import column_quality
 from driftline.drift._reference import ColumnState, Reference, _n_jobs
@@ -231,13 +231,13 @@ def _assess_text(state: ColumnState, cur: Any, name: str, alpha: float,
     else:
         best = max(evidence.values(), key=lambda e: (e.effect_size or 0.0) /
                    (e.effect_threshold or 1.0))
-    dist = _histogram(state.edges, state.descriptors["length"], cur_samples["length"])
+    dist = _histogram(state.descriptors["length"], cur_samples["length"])
     return _Partial(state, best, None, dist, details)
 
 
 def _distribution(state: ColumnState, ref: Sample, cur: Sample) -> Distribution:
     if ref.kind == "numerical":
-        return _histogram(state.edges, ref, cur)
+        return _histogram(ref, cur)
     from driftline.stats._sample import aligned_counts
 
     labels, r, c = aligned_counts(ref, cur)
@@ -252,8 +252,8 @@ def _distribution(state: ColumnState, ref: Sample, cur: Sample) -> Distribution:
     return Distribution("frequencies", tuple(rc), tuple(cc), labels=names)
 
 
-def _histogram(edges: np.ndarray | None, ref: Sample, cur: Sample) -> Distribution:
-    assert edges is not None
+def _histogram(ref: Sample, cur: Sample) -> Distribution:
+    edges = display_edges(ref, cur)
 
     def counts(values: np.ndarray) -> tuple[int, ...]:
         cum = np.searchsorted(values, edges[1:-1], side="right")
@@ -267,7 +267,7 @@ def _finalize(partials: list[_Partial], alpha: float, correction: str) -> dict[s
     tested = [p for p in partials if p.evidence is not None]
     verdicts = decide_tested([p.evidence for p in tested if p.evidence is not None],
                              alpha=alpha, correction=correction)
-    decided = {p.state.name: v for p, v in zip(tested, verdicts)}
+    decided = {p.state.name: v for p, v in zip(tested, verdicts, strict=True)}
     out: dict[str, ColumnDrift] = {}
     for p in partials:
         if p.evidence is None:

@@ -163,7 +163,9 @@ def evaluate(
     floor = floors.get(kind)
     effect: TestResult | None = None
     if floor is not None and result.drifted is not None:
-        effect = stats.get(AUTO_EFFECT[kind])(ref, cur)
+        # Only the measure is wanted: with no threshold the distance neither raises its own
+        # n-aware bar (resampling for TVD) nor notes a bar that this rule does not use.
+        effect = stats.get(AUTO_EFFECT[kind])(ref, cur, effect_threshold=None)
         notes += tuple(w for w in effect.warnings if w not in notes)
     eff_value = None if effect is None else effect.statistic
     eff_name = AUTO_EFFECT_NAME.get(kind) if floor is not None else result.effect_size_name
@@ -192,7 +194,7 @@ def decide_tested(evidence: list[Evidence], *, alpha: float, correction: str) ->
                   for e in evidence], dtype=np.float64)
     adjusted = stats.adjust_p_values(p, correction)
     out: list[tuple[float | None, bool | None]] = []
-    for e, adj in zip(evidence, adjusted):
+    for e, adj in zip(evidence, adjusted, strict=True):
         if e.p_value is None:
             out.append((None, e.drifted))
         elif np.isnan(adj):

@@ -135,8 +135,9 @@ def prepare(col: Column, kind: ColumnKind, ref_dtype: str | None = None) -> Prep
         return Prepared(None, col.size, int(col.size - ok.size - n_bad), n_bad, times=np.sort(ok))
     if kind is ColumnKind.TEXT:
         if col.family != "string":
-            from driftline.drift._frames import string_column
             import pandas as pd
+
+            from driftline.drift._frames import string_column
 
             col = string_column(col.name, pd.Series(col.values), col.dtype)
         assert col.codes is not None
@@ -147,19 +148,27 @@ def prepare(col: Column, kind: ColumnKind, ref_dtype: str | None = None) -> Prep
     return Prepared(sample, col.size, n_missing)
 
 
-def display_edges(sample: Sample) -> np.ndarray:
-    """Edges of the display histogram: 30 equal-width bins over the reference's central 99.8%.
-
-    Values beyond the outer edges are counted in the first and last bins.
+def display_edges(reference: Sample, current: Sample) -> np.ndarray:
+    """Edges of the display histogram: 30 equal-width bins spanning the central 99.8% of
+    both samples, so a shifted current sample is drawn where it is rather than piled into an
+    edge bin. Values beyond the outer edges are counted in the first and last bins.
 
     Examples
     --------
-    >>> display_edges(Sample.numerical(np.arange(100.0))).size
-    31
+    >>> e = display_edges(Sample.numerical(np.arange(100.0)), Sample.numerical([500.0]))
+    >>> e.size, float(e[-1])
+    (31, 500.0)
     """
-    if sample.n == 0:
+    ends = [_central(s) for s in (reference, current) if s.n]
+    if not ends:
         return np.array([0.0, 1.0])
-    lo, hi = np.quantile(sample.values, [0.001, 0.999])
+    lo, hi = min(e[0] for e in ends), max(e[1] for e in ends)
     if not hi > lo:
-        lo, hi = float(sample.values[0]) - 0.5, float(sample.values[-1]) + 0.5
+        lo, hi = lo - 0.5, hi + 0.5
     return np.linspace(lo, hi, _DISPLAY_BINS + 1)
+
+
+def _central(sample: Sample) -> tuple[float, float]:
+    v = sample.values
+    last = v.size - 1
+    return float(v[int(0.001 * last)]), float(v[int(np.ceil(0.999 * last))])

@@ -123,7 +123,8 @@ def unseen_check(
     "25.00% of rows have labels unseen in the reference: 'z'"
     """
     total = int(counts.sum())
-    unseen = [(str(lab), int(c)) for lab, c in zip(labels, counts) if c and str(lab) not in known]
+    pairs = zip(labels, counts, strict=True)
+    unseen = [(str(lab), int(c)) for lab, c in pairs if c and str(lab) not in known]
     share = sum(c for _, c in unseen) / total if total else 0.0
     unseen.sort(key=lambda t: -t[1])
     names = ", ".join(repr(lab) for lab, _ in unseen[:5]) + (" …" if len(unseen) > 5 else "")
@@ -143,5 +144,5 @@ def constant_check(n_distinct_ref: int, n_distinct_cur: int) -> QualityCheck:
     sides = [s for s, k in (("reference", n_distinct_ref), ("current", n_distinct_cur)) if k == 1]
     if sides:
         return QualityCheck("constant", 1.0, None, "warn",
-                            f"a single distinct value in {' and '.join(sides)}")
-    return QualityCheck("constant", 0.0, None, "ok", "more than one distinct value")
+                            f"a single distinct value in {' and '.join(sides)}", "flag")
+    return QualityCheck("constant", 0.0, None, "ok", "more than one distinct value", "flag")

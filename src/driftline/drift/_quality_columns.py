@@ -49,7 +49,7 @@ def column_quality(state: ColumnState, cur: Prepared, limits: QualityLimits,
         checks.append(out_of_range_check(cur.sample.values, lo, hi, limits))
     elif kind in (ColumnKind.CATEGORICAL, ColumnKind.BINARY):
         assert ref.sample is not None and cur.sample is not None
-        known = {str(lab) for lab, c in zip(ref.sample.labels, ref.sample.counts) if c}
+        known = {str(lab) for lab, c in zip(ref.sample.labels, ref.sample.counts, strict=True) if c}
         checks.append(unseen_check(cur.sample.labels, cur.sample.counts, known, limits))
     elif kind is ColumnKind.DATETIME:
         checks.extend(_time_checks(ref, cur, limits, now))
@@ -71,5 +71,5 @@ def _time_checks(ref: Prepared, cur: Prepared, limits: QualityLimits,
     limit = limits.max_age_seconds
     status = "warn" if limit is not None and age > limit else "ok"
     fresh = QualityCheck("freshness", age, limit, status,
-                         f"newest timestamp {ct[-1]} is {age:,.0f} s old")
+                         f"newest timestamp {ct[-1]} is {age:,.0f} s old", "seconds")
     return [rng, fresh]

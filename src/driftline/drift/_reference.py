@@ -7,13 +7,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import numpy as np
-
 from driftline.drift._frames import Column, columns_of, to_pandas
 from driftline.drift._kinds import ColumnKind
-from driftline.drift._prepare import Prepared, display_edges, prepare
+from driftline.drift._prepare import Prepared, prepare
 from driftline.drift._schema import Schema, infer_kind
-from driftline.drift._text import DESCRIPTORS, build_vocabulary, describe
+from driftline.drift._text import build_vocabulary, describe
 from driftline.errors import ParameterError, SchemaError
 from driftline.stats import Sample
 
@@ -32,7 +30,6 @@ class ColumnState:
     family: str
     dtype: str
     prepared: Prepared
-    edges: np.ndarray | None = None
     vocabulary: frozenset[str] = frozenset()
     descriptors: Mapping[str, Sample] = field(default_factory=dict)
 
@@ -46,15 +43,13 @@ def _fit_column(col: Column, kind: ColumnKind, role: str) -> ColumnState:
     prepared = prepare(col, kind)
     state = ColumnState(col.name, kind, role, col.family, col.dtype, prepared)
     if kind is ColumnKind.NUMERICAL:
-        assert prepared.sample is not None
-        return replace(state, edges=display_edges(prepared.sample))
+        return state
     if kind is ColumnKind.TEXT:
         assert prepared.codes is not None and prepared.labels is not None
         vocab = build_vocabulary(prepared.codes, prepared.labels)
         desc = describe(prepared.codes, prepared.labels, vocab, odd_only=True)
         samples = {k: Sample.numerical(v, name=f"{col.name}:{k}") for k, v in desc.items()}
-        return replace(state, vocabulary=vocab, descriptors=samples,
-                       edges=display_edges(samples["length"]))
+        return replace(state, vocabulary=vocab, descriptors=samples)
     return state
 
 

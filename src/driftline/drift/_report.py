@@ -27,6 +27,12 @@ __all__ = [
 REPORT_SCHEMA = "driftline.drift_report/1"
 
 
+def _version() -> str:
+    from driftline import __version__
+
+    return __version__
+
+
 def _clean(v: Any) -> Any:
     """JSON-ready: NaN → None, ±inf → strings, tuples → lists, nested results → dicts."""
     if isinstance(v, float):
@@ -146,6 +152,9 @@ class ColumnDrift:
 class QualityCheck:
     """One data quality check on one column: its value, limit and status (ok/warn/fail).
 
+    ``unit`` says how to read ``value`` and ``limit``: ``share`` (a fraction in [0, 1],
+    higher is worse), ``flag`` (1.0 when the condition holds) or ``seconds``.
+
     Examples
     --------
     >>> QualityCheck("missing_share", 0.2, 0.05, "fail", "20.0% missing").status
@@ -157,6 +166,7 @@ class QualityCheck:
     limit: float | None
     status: str
     message: str
+    unit: str = "share"
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
@@ -287,6 +297,7 @@ class DriftReport:
         target = self.target_drift
         return {
             "schema": REPORT_SCHEMA,
+            "driftline_version": _version(),
             "drifted": self.drifted,
             "drift_share": self.drift_share,
             "n_drifted": self.n_drifted,

@@ -22,7 +22,7 @@ import numpy.typing as npt
 
 from driftline.errors import DataError, ParameterError
 
-__all__ = ["Sample", "SampleLike", "as_categorical", "as_numerical", "aligned_counts", "fit"]
+__all__ = ["Sample", "SampleLike", "aligned_counts", "as_categorical", "as_numerical", "fit"]
 
 Kind = Literal["numerical", "categorical"]
 
@@ -176,6 +176,21 @@ class Sample:
         np.cumsum(self.values, out=out[1:])
         return out
 
+    @cached_property
+    def centered_prefix(self) -> tuple[float, np.ndarray]:
+        """``(shift, S)``: prefix sums ``S`` (length n + 1) of the values minus ``shift``.
+
+        Centring on the median keeps the sums small, so differences of prefix sums lose
+        little precision even for values far from zero.
+        """
+        if self.n == 0:
+            return 0.0, np.zeros(1)
+        shift = float(self.values[self.n // 2])
+        out = np.empty(self.n + 1)
+        out[0] = 0.0
+        np.cumsum(self.values - shift, out=out[1:])
+        return shift, out
+
     def quantile_edges(self, bins: int) -> np.ndarray:
         """Interior bin edges at the reference's quantiles, cached per ``bins`` (see _binning)."""
         cache: dict[int, np.ndarray] = self.__dict__.setdefault("_edge_cache", {})
@@ -192,14 +207,14 @@ class Sample:
                 f"n_missing={self.n_missing})")
 
 
-SampleLike = Union[Sample, npt.ArrayLike]
+SampleLike = Union[Sample, npt.ArrayLike]  # noqa: UP007 (a runtime alias; | fails on 3.10 here)
 
 
 def _present(v: Any) -> bool:
     if v is None:
         return False
     try:
-        return not (v != v)  # NaN and pandas.NA-like values are not equal to themselves
+        return bool(v == v)  # NaN and pandas.NA-like values are not equal to themselves
     except (TypeError, ValueError):
         return False
 
