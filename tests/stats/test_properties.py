@@ -17,8 +17,13 @@ from driftline import stats
 from .conftest import LEVELS, primary_kind
 
 METHODS = stats.available()
-SETTINGS = settings(max_examples=25, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+_HEALTH = [HealthCheck.too_slow, HealthCheck.data_too_large]
+
+
+def _settings(name: str):
+    """Fewer examples for the permutation and quadratic methods, which cost more per call."""
+    examples = 25 if stats.get(name).is_cheap else 8
+    return settings(max_examples=examples, deadline=None, suppress_health_check=_HEALTH)
 
 
 def _samples(kind: str, min_n: int) -> st.SearchStrategy:
@@ -54,7 +59,7 @@ def _close(x: float, y: float) -> bool:
 
 @pytest.mark.parametrize("name", METHODS)
 def test_p_value_in_unit_interval_and_distance_non_negative(name):
-    @SETTINGS
+    @_settings(name)
     @given(_pair(name))
     def check(pair):
         res = _run(name, *pair)
@@ -68,7 +73,7 @@ def test_p_value_in_unit_interval_and_distance_non_negative(name):
 
 @pytest.mark.parametrize("name", METHODS)
 def test_identical_samples(name):
-    @SETTINGS
+    @_settings(name)
     @given(_samples(primary_kind(name), stats.get(name).min_n))
     def check(a):
         res = _run(name, a, list(a))
@@ -81,7 +86,7 @@ def test_identical_samples(name):
 
 @pytest.mark.parametrize("name", [m for m in METHODS if stats.get(m).symmetric])
 def test_symmetric(name):
-    @SETTINGS
+    @_settings(name)
     @given(_pair(name))
     def check(pair):
         a, b = pair
@@ -92,7 +97,7 @@ def test_symmetric(name):
 
 @pytest.mark.parametrize("name", METHODS)
 def test_invariant_to_row_order(name):
-    @SETTINGS
+    @_settings(name)
     @given(_pair(name), st.randoms(use_true_random=False))
     def check(pair, rnd):
         a, b = pair

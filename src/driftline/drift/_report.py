@@ -206,7 +206,13 @@ class ColumnQuality:
 
 @dataclass(frozen=True)
 class DecisionRule:
-    """The settings the verdicts used (see :mod:`driftline.drift._decision`)."""
+    """The settings the verdicts used (see :mod:`driftline.drift._decision`).
+
+    Examples
+    --------
+    >>> DecisionRule(effect_floors={"numerical": 0.1}).to_dict()["correction"]
+    'holm'
+    """
 
     method: str = "auto"
     alpha: float = 0.05

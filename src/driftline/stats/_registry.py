@@ -38,6 +38,13 @@ class MethodSpec:
     cost : ``linear``/``nlogn`` (fine at any n), ``quadratic``/``permutation`` (subsampled).
     symmetric : whether swapping reference and current leaves the statistic unchanged.
     sample_kind : how inputs are prepared: ``numerical`` or ``categorical`` samples.
+
+    Examples
+    --------
+    >>> from driftline import stats
+    >>> spec = stats.get("psi")
+    >>> spec.has_p_value, spec.default_threshold, "categorical" in spec.kinds
+    (False, 0.1, True)
     """
 
     name: str

@@ -82,6 +82,9 @@ class Sample:
         arr = arr.astype(np.float64, copy=False)
         finite = np.isfinite(arr)
         values = np.sort(arr[finite]) if not finite.all() else np.sort(arr)
+        # -0.0 and 0.0 compare equal but sort in input order; make them one value so that
+        # anything derived from the sorted array is independent of row order.
+        np.add(values, 0.0, out=values)
         return cls("numerical", values=values, n_missing=int(arr.size - values.size))
 
     @classmethod
@@ -160,13 +163,20 @@ class Sample:
 
     @cached_property
     def mean(self) -> float:
-        """Mean of the values (NaN when empty)."""
-        return float(self.values.mean()) if self.n else float("nan")
+        """Mean of the values (NaN when empty; exact for a constant sample)."""
+        if not self.n:
+            return float("nan")
+        v = self.values
+        return float(v[0]) if v[0] == v[-1] else float(v.mean())
 
     @cached_property
     def std(self) -> float:
-        """Sample standard deviation (ddof=1) of the values (NaN below two values)."""
-        return float(self.values.std(ddof=1)) if self.n > 1 else float("nan")
+        """Sample standard deviation (ddof=1) of the values (NaN below two values; exactly 0
+        for a constant sample, where floating-point summation would leave a tiny residue)."""
+        if self.n < 2:
+            return float("nan")
+        v = self.values
+        return 0.0 if v[0] == v[-1] else float(v.std(ddof=1))
 
     @cached_property
     def cumsum(self) -> np.ndarray:
