@@ -37,7 +37,7 @@ def binned_counts(
     >>> ref = Sample.numerical(range(100)); cur = Sample.numerical([-5, 50, 500])
     >>> r, c = binned_counts(ref, cur, bins=4)
     >>> r.tolist(), c.tolist()
-    ([25, 25, 25, 25], [1, 1, 0, 1])
+    ([25, 25, 25, 25], [1, 0, 1, 1])
     """
     if reference.kind == "categorical":
         _, r, c = aligned_counts(reference, current)

@@ -37,7 +37,8 @@ class MethodSpec:
     min_n : below this many values on either side the method gives no verdict.
     cost : ``linear``/``nlogn`` (fine at any n), ``quadratic``/``permutation`` (subsampled).
     symmetric : whether swapping reference and current leaves the statistic unchanged.
-    sample_kind : how inputs are prepared: ``numerical`` or ``categorical`` samples.
+    sample_kind : how inputs are prepared: ``numerical`` or ``categorical`` samples, or
+        ``auto`` (numeric data as numbers, anything else as labels) for methods that take both.
 
     Examples
     --------
@@ -56,7 +57,7 @@ class MethodSpec:
     min_n: int
     cost: Cost
     symmetric: bool
-    sample_kind: Literal["numerical", "categorical"]
+    sample_kind: Literal["numerical", "categorical", "auto"]
 
     def __call__(self, reference: SampleLike, current: SampleLike, **params: Any) -> TestResult:
         return self.func(reference, current, **params)
@@ -72,7 +73,7 @@ class MethodSpec:
         >>> ks(ref, [1.5, 2.5, 3.5, 4.5]).n_reference
         4
         """
-        return fit(reference, self.sample_kind)
+        return fit(reference, None if self.sample_kind == "auto" else self.sample_kind)
 
     @property
     def is_cheap(self) -> bool:
@@ -93,14 +94,15 @@ def register(
     min_n: int = 1,
     cost: Cost = "nlogn",
     symmetric: bool = True,
-    sample_kind: Literal["numerical", "categorical"] | None = None,
+    sample_kind: Literal["numerical", "categorical", "auto"] | None = None,
 ) -> Callable[[F], F]:
     """Decorator: register a method function under ``name`` and return it unchanged."""
 
     def deco(func: F) -> F:
         if name in _REGISTRY:
             raise RuntimeError(f"method {name!r} is registered twice")
-        sk = sample_kind or ("numerical" if "numerical" in kinds else "categorical")
+        both = "numerical" in kinds and "categorical" in kinds
+        sk = sample_kind or ("auto" if both else "numerical" if "numerical" in kinds else "categorical")
         _REGISTRY[name] = MethodSpec(
             name, func, frozenset(kinds), has_p_value, effect_size_name,
             default_threshold, min_n, cost, symmetric, sk,
