@@ -251,3 +251,36 @@ def test_json_follows_the_versioned_schema(tmp_path):
     dist = data["columns"]["income"]["distribution"]
     assert dist["kind"] == "histogram" and len(dist["edges"]) == len(dist["reference"]) + 1
     assert sum(dist["reference"]) == 2_000
+
+
+def _regression(n, rng, slope, x_mean):
+    x = rng.normal(x_mean, 1.0, n)
+    y = slope * x + rng.normal(0, 0.5, n)
+    return {"x": x, "y": y, "pred": 2.0 * x}  # the model learned slope 2
+
+
+def test_concept_drift_from_residuals_not_from_covariate_shift():
+    rng = np.random.default_rng(11)
+    ref = _regression(5_000, rng, 2.0, 0.0)
+    shifted_inputs = dl.compare(ref, _regression(5_000, rng, 2.0, 1.0), target="y",
+                                prediction="pred")
+    assert shifted_inputs.columns["x"].drifted
+    assert shifted_inputs.concept_drift.drifted is False
+    changed = dl.compare(ref, _regression(5_000, rng, 2.6, 0.0), target="y", prediction="pred")
+    concept = changed.concept_drift
+    assert concept.column == "concept:residual" and concept.drift_type == "concept"
+    assert concept.drifted and concept.action == (
+        "feature engineering; an alternative approach; retrain or tune")
+    assert changed.to_dict()["concept_drift"] == "concept:residual"
+
+
+def test_concept_drift_for_label_predictions_uses_the_error_rate():
+    rng = np.random.default_rng(12)
+    n = 4_000
+    y = rng.choice(["a", "b", "c"], n)
+    good = np.where(rng.random(n) < 0.9, y, "a")
+    ref = {"f": rng.normal(size=n), "y": y, "p": good}
+    y2 = rng.choice(["a", "b", "c"], n)
+    bad = np.where(rng.random(n) < 0.7, y2, "a")
+    rep = dl.compare(ref, {"f": rng.normal(size=n), "y": y2, "p": bad}, target="y", prediction="p")
+    assert rep.concept_drift.kind == "binary" and rep.concept_drift.drifted

@@ -26,8 +26,8 @@ def _frame(n: int, rng: np.random.Generator, drift: bool) -> pd.DataFrame:
     purpose = rng.choice(_PURPOSE, n, p=[0.3, 0.25, 0.15, 0.1, 0.1, 0.1])
     has_mortgage = rng.random(n) < 0.35
     logit = -1.5 - 1.2 * (np.log(income) - 10.4) + 3.0 * (debt_ratio - 0.28) - 0.01 * (age - 41)
-    if drift:  # the relationship changes too (concept drift): debt matters more
-        logit += 1.5 * (debt_ratio - 0.28)
+    if drift:  # the relationship changes too (concept drift): debt matters more, and the
+        logit += 1.5 * (debt_ratio - 0.28) + 0.9  # default rate rises (label drift)
     default = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
     # The model was fit before the drift: its score follows the old relationship.
     score_logit = -1.5 - 1.2 * (np.log(income) - 10.4) + 3.0 * (debt_ratio - 0.28)

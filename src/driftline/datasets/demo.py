@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         f"({report.n_drifted} of {len(report.tested)} columns)")
     for col in report.sorted_columns():
         if col.drifted:
-            say(f"  {col.column:<14} {col.drift_type:<10} {col.effect_size_name} = "
+            say(f"  {col.column:<18} {col.drift_type:<10} {col.effect_size_name} = "
                 f"{col.effect_size:.3f}  ->  {col.action}")
     say(f"\nHTML report: {html.resolve()}")
     say(f"JSON report: {(out / 'drift.json').resolve()}")

@@ -22,7 +22,8 @@ from driftline.drift._kinds import ColumnKind
 from driftline.drift._prepare import display_edges, prepare
 from driftline.drift._quality import QualityLimits
 from driftline.drift._quality_columns import column_quality
-from driftline.drift._reference import ColumnState, Reference, _n_jobs
+from driftline.drift._concept import RESIDUAL
+from driftline.drift._reference import ColumnState, Reference, _n_jobs, derived_columns
 from driftline.drift._report import ColumnDrift, DecisionRule, Distribution, DriftReport
 from driftline.drift._schema import Schema
 from driftline.drift._text import describe
@@ -33,7 +34,7 @@ from driftline.stats._common import check_alpha
 __all__ = ["compare", "compare_fitted"]
 
 _DRIFT_TYPE = {"feature": "feature", "target": "label", "prediction": "prediction",
-               "prediction_score": "prediction"}
+               "prediction_score": "prediction", "concept": "concept"}
 _TOP_LABELS = 20
 
 
@@ -157,11 +158,12 @@ def compare_fitted(
     now = np.datetime64("now", "ns") if now is None else np.datetime64(now, "ns")
     frame = to_pandas(current, "current")
     available = {str(c) for c in frame.columns}
-    missing = [c for c in reference.columns if c not in available]
+    real = [c for c in reference.columns if c != RESIDUAL]
+    missing = [c for c in real if c not in available]
     if missing:
         raise SchemaError(f"column {missing[0]!r} is in the reference but not in the current data"
                           + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "") + ".")
-    cur_cols = columns_of(frame, list(reference.columns))
+    cur_cols = derived_columns(columns_of(frame, real), reference.schema)
 
     def assess(name: str) -> tuple[_Partial, Any]:
         state = reference.state(name)

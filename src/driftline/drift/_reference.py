@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from driftline.drift._concept import RESIDUAL, residual_column
 from driftline.drift._frames import Column, columns_of, to_pandas
 from driftline.drift._kinds import ColumnKind
 from driftline.drift._prepare import Prepared, prepare
@@ -15,7 +16,7 @@ from driftline.drift._text import build_vocabulary, describe
 from driftline.errors import ParameterError, SchemaError
 from driftline.stats import Sample
 
-__all__ = ["ColumnState", "Reference"]
+__all__ = ["ColumnState", "Reference", "derived_columns"]
 
 Progress = Callable[[int, int, str], None]
 
@@ -125,7 +126,13 @@ class Reference:
         for n in names:
             if schema.role_of(n) == "timestamp":
                 kinds[n] = ColumnKind.DATETIME
-        states = _map(lambda n: _fit_column(cols[n], kinds[n], schema.role_of(n)), names,
+        roles = {n: schema.role_of(n) for n in names}
+        derived = _concept(cols, schema)
+        if derived is not None:
+            cols[RESIDUAL], kinds[RESIDUAL] = derived
+            roles[RESIDUAL] = "concept"
+            names = [*names, RESIDUAL]
+        states = _map(lambda n: _fit_column(cols[n], kinds[n], roles[n]), names,
                       _n_jobs(n_jobs))
         fitted = {s.name: s for s in states}
         return cls(fitted, schema.with_kinds(kinds), int(frame.shape[0]))
@@ -155,6 +162,21 @@ class Reference:
 
     def __repr__(self) -> str:
         return f"Reference(columns={len(self._states)}, n_rows={self.n_rows})"
+
+
+def _concept(cols: Mapping[str, Column], schema: Schema) -> tuple[Column, ColumnKind] | None:
+    """The derived residual column when both target and prediction are compared."""
+    if schema.target in cols and schema.prediction in cols:
+        return residual_column(cols[schema.target], cols[schema.prediction])
+    return None
+
+
+def derived_columns(cols: dict[str, Column], schema: Schema) -> dict[str, Column]:
+    """Add the derived columns (the concept residual) to a current table's columns."""
+    derived = _concept(cols, schema)
+    if derived is not None:
+        cols[RESIDUAL] = derived[0]
+    return cols
 
 
 def _with_roles(schema: Schema, target: str | None, prediction: str | None,

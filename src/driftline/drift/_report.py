@@ -92,8 +92,8 @@ class ColumnDrift:
     Attributes
     ----------
     column, kind : the column and its kind (numerical, categorical, binary, text, datetime).
-    role : ``feature``, ``target``, ``prediction`` or ``prediction_score``.
-    drift_type : ``feature``, ``label`` or ``prediction``.
+    role : ``feature``, ``target``, ``prediction``, ``prediction_score`` or ``concept``.
+    drift_type : ``feature``, ``label``, ``prediction`` or ``concept``.
     method ... n_current : as in TestResult; ``effect_size`` is the effect measure the
         decision rule floors (for example the normed Wasserstein distance for numbers).
     action : the recommended action when the column drifted, else ``None``.
@@ -294,6 +294,13 @@ class DriftReport:
         """Prediction drift: the prediction column and any class-score columns."""
         return self._by_role("prediction", "prediction_score")
 
+    @property
+    def concept_drift(self) -> ColumnDrift | None:
+        """Concept drift: the model's residuals or error rate, when target and prediction
+        were both given (see :mod:`driftline.drift._concept`)."""
+        found = self._by_role("concept")
+        return found[0] if found else None
+
     def sorted_columns(self) -> list[ColumnDrift]:
         """Columns by severity: drifted first, then by effect relative to the floor."""
         return sorted(self.columns.values(), key=lambda c: c.severity, reverse=True)
@@ -314,6 +321,7 @@ class DriftReport:
             "columns": {name: c.to_dict() for name, c in self.columns.items()},
             "target_drift": None if target is None else target.column,
             "prediction_drift": [c.column for c in self.prediction_drift],
+            "concept_drift": None if self.concept_drift is None else self.concept_drift.column,
             "quality": {name: q.to_dict() for name, q in self.quality.items()},
             "warnings": list(self.warnings),
         }
