@@ -10,6 +10,7 @@ import numpy as np
 
 from driftline import stats
 from driftline.drift._actions import action_for
+from driftline.drift._concept import RESIDUAL
 from driftline.drift._decision import (
     Evidence,
     decide_tested,
@@ -22,7 +23,6 @@ from driftline.drift._kinds import ColumnKind
 from driftline.drift._prepare import display_edges, prepare
 from driftline.drift._quality import QualityLimits
 from driftline.drift._quality_columns import column_quality
-from driftline.drift._concept import RESIDUAL
 from driftline.drift._reference import ColumnState, Reference, _n_jobs, derived_columns
 from driftline.drift._report import ColumnDrift, DecisionRule, Distribution, DriftReport
 from driftline.drift._schema import Schema
