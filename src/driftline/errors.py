@@ -26,7 +26,9 @@ alpha must be a float in (0, 1); got 2.0.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable
+from types import ModuleType
 
 __all__ = [
     "DataError",
@@ -36,6 +38,7 @@ __all__ = [
     "ParameterError",
     "SchemaError",
     "SmallSampleWarning",
+    "require",
 ]
 
 
@@ -85,3 +88,22 @@ class DriftlineWarning(UserWarning):
 
 class SmallSampleWarning(DriftlineWarning):
     """A sample is too small for the method to give a verdict; the result has none."""
+
+
+def require(module: str, *, extra: str, feature: str) -> ModuleType:
+    """Import an optional dependency, or raise :class:`MissingDependencyError` with the
+    ``pip install 'driftline[extra]'`` command that provides it.
+
+    Examples
+    --------
+    >>> require("math", extra="io", feature="maths").sqrt(4.0)
+    2.0
+    >>> require("no_such_module", extra="io", feature="Reading Parquet")
+    Traceback (most recent call last):
+    ...
+    driftline.errors.MissingDependencyError: Reading Parquet needs ... pip install 'driftline[io]'
+    """
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise MissingDependencyError.for_extra(module.split(".")[0], extra, feature) from exc

@@ -108,6 +108,9 @@ def test_columns_limits_features_but_keeps_roles():
     ref, cur = frames()
     rep = dl.compare(ref, cur, columns=["income"], target="default")
     assert list(rep.columns) == ["income", "default"]
+    assert rep.warnings == ()  # the other columns are in both tables: nothing to warn about
+    cur = cur.assign(new_col=1.0)
+    assert "new_col" in dl.compare(ref, cur, columns=["income"]).warnings[0]
 
 
 def test_method_by_name_kind_and_column():

@@ -11,6 +11,16 @@ Examples
 
 from driftline.drift._actions import ACTIONS, action_for
 from driftline.drift._compare import compare
+from driftline.drift._conditions import (
+    Condition,
+    ConditionResult,
+    MaxDriftShare,
+    MaxMissingShare,
+    MaxOutOfRangeShare,
+    MaxUnseenCategories,
+    MetricThreshold,
+    NoColumnDrift,
+)
 from driftline.drift._decision import DEFAULT_EFFECT_FLOORS
 from driftline.drift._kinds import ColumnKind
 from driftline.drift._quality import QualityLimits
@@ -25,21 +35,34 @@ from driftline.drift._report import (
     QualityCheck,
 )
 from driftline.drift._schema import Schema
+from driftline.drift._suite import SUITE_RESULT_SCHEMA, CompareSettings, Suite, SuiteResult
 
 __all__ = [
     "ACTIONS",
     "DEFAULT_EFFECT_FLOORS",
     "REPORT_SCHEMA",
+    "SUITE_RESULT_SCHEMA",
     "ColumnDrift",
     "ColumnKind",
     "ColumnQuality",
+    "CompareSettings",
+    "Condition",
+    "ConditionResult",
     "DecisionRule",
     "Distribution",
     "DriftReport",
+    "MaxDriftShare",
+    "MaxMissingShare",
+    "MaxOutOfRangeShare",
+    "MaxUnseenCategories",
+    "MetricThreshold",
+    "NoColumnDrift",
     "QualityCheck",
     "QualityLimits",
     "Reference",
     "Schema",
+    "Suite",
+    "SuiteResult",
     "action_for",
     "compare",
 ]

@@ -179,7 +179,7 @@ def compare_fitted(
         if progress is not None:
             progress(i + 1, total, part.state.name)
     columns = _finalize(partials, alpha, correction)
-    extra = sorted(available - set(reference.columns) - {reference.schema.id or ""})
+    extra = sorted(available - set(reference.source_columns))
     notes = [f"columns in the current data but not in the reference were not compared: "
              f"{', '.join(extra[:10])}"] if extra else []
     rule = DecisionRule(method if isinstance(method, str) else "mixed", alpha, correction, floors)

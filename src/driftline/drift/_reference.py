@@ -94,10 +94,12 @@ class Reference:
     {'x': 'numerical', 'c': 'categorical'}
     """
 
-    def __init__(self, states: dict[str, ColumnState], schema: Schema, n_rows: int) -> None:
+    def __init__(self, states: dict[str, ColumnState], schema: Schema, n_rows: int,
+                 source_columns: tuple[str, ...] = ()) -> None:
         self._states = states
         self.schema = schema
         self.n_rows = n_rows
+        self.source_columns = source_columns or tuple(states)
 
     @classmethod
     def fit(
@@ -135,7 +137,7 @@ class Reference:
         states = _map(lambda n: _fit_column(cols[n], kinds[n], roles[n]), names,
                       _n_jobs(n_jobs))
         fitted = {s.name: s for s in states}
-        return cls(fitted, schema.with_kinds(kinds), int(frame.shape[0]))
+        return cls(fitted, schema.with_kinds(kinds), int(frame.shape[0]), tuple(available))
 
     @property
     def columns(self) -> tuple[str, ...]:
