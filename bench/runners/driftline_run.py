@@ -21,8 +21,9 @@ def count_drifted(report: object) -> int | None:
 
 def main() -> None:
     args = parse_args(__doc__.splitlines()[0], ("oneshot", "fitted"))
-    import driftline as dl
     import scipy.stats  # noqa: F401  imports are excluded for every tool; driftline loads
+
+    import driftline as dl
     # SciPy's stats module lazily on its first p-value, so import it here, untimed
 
     reference, current = load(args.data)
