@@ -21,10 +21,11 @@ def count_drifted(report: object) -> int | None:
 
 def main() -> None:
     args = parse_args(__doc__.splitlines()[0], ("oneshot", "fitted"))
-    import scipy.stats  # noqa: F401  imports are excluded for every tool; driftline loads
+    # Imports are excluded for every tool. driftline loads SciPy's stats module lazily on its
+    # first p-value, so import it here, untimed, as the peers import theirs.
+    import scipy.stats  # noqa: F401
 
     import driftline as dl
-    # SciPy's stats module lazily on its first p-value, so import it here, untimed
 
     reference, current = load(args.data)
     numeric, categorical = split_columns(reference)
