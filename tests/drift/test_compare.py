@@ -287,3 +287,16 @@ def test_concept_drift_for_label_predictions_uses_the_error_rate():
     bad = np.where(rng.random(n) < 0.7, y2, "a")
     rep = dl.compare(ref, {"f": rng.normal(size=n), "y": y2, "p": bad}, target="y", prediction="p")
     assert rep.concept_drift.kind == "binary" and rep.concept_drift.drifted
+
+
+def test_small_windows_can_still_drift():
+    # Below the distances' own minimum n the floor's measure is still computed, so a large
+    # change in a 30-row window is flagged (the corrected test guards against false alarms).
+    rng = np.random.default_rng(21)
+    ref = {"x": rng.normal(size=30), "b": np.where(rng.random(60)[:30] < 0.5, "y", "n")}
+    cur = {"x": rng.normal(2.0, 1.0, size=30), "b": np.array(["y"] * 28 + ["n"] * 2)}
+    rep = dl.compare(ref, cur)
+    assert rep.columns["x"].drifted and rep.columns["x"].effect_size > 1.0
+    assert rep.columns["b"].drifted
+    same = dl.compare(ref, {"x": rng.normal(size=30), "b": ref["b"]})
+    assert not same.drifted

@@ -161,16 +161,12 @@ def evaluate(
                         threshold, result.drifted, result.n_reference, result.n_current,
                         result.n_missing_reference, result.n_missing_current, notes, alpha)
     floor = floors.get(kind)
-    effect: TestResult | None = None
-    if floor is not None and result.drifted is not None:
-        # Only the measure is wanted: with no threshold the distance neither raises its own
-        # n-aware bar (resampling for TVD) nor notes a bar that this rule does not use.
-        effect = stats.get(AUTO_EFFECT[kind])(ref, cur, effect_threshold=None)
-        notes += tuple(w for w in effect.warnings if w not in notes)
-    eff_value = None if effect is None else effect.statistic
-    eff_name = AUTO_EFFECT_NAME.get(kind) if floor is not None else result.effect_size_name
     if floor is None:
-        eff_value = result.effect_size
+        eff_value, eff_name = result.effect_size, result.effect_size_name
+    else:
+        eff_value, eff_notes = effect_measure(kind, ref, cur)
+        eff_name = AUTO_EFFECT_NAME[kind]
+        notes += tuple(w for w in eff_notes if w not in notes)
     return Evidence(name, result.statistic, result.p_value, eff_value, eff_name, floor, None,
                     result.n_reference, result.n_current, result.n_missing_reference,
                     result.n_missing_current, notes, alpha)
@@ -178,6 +174,26 @@ def evaluate(
 
 AUTO_EFFECT_NAME = {"numerical": "wasserstein_normed", "categorical": "total_variation",
                     "binary": "total_variation", "text": "wasserstein_normed"}
+
+
+def effect_measure(kind: str, ref: Sample, cur: Sample) -> tuple[float, tuple[str, ...]]:
+    """The effect size the floor is compared with, at any sample size.
+
+    The distance methods themselves refuse a verdict below their minimum n, because on their
+    own they are biased upward there; under this rule the corrected test controls false
+    alarms, so the plain measure is what is needed, and small windows can still be flagged.
+
+    Examples
+    --------
+    >>> effect_measure("categorical", Sample.categorical(["a", "a"]), Sample.categorical(["a", "b"]))
+    (0.5, ())
+    """
+    if kind in ("numerical", "text"):
+        return stats.wasserstein_normed(ref, cur)
+    from driftline.stats._sample import aligned_counts
+
+    _, r, c = aligned_counts(ref, cur)
+    return float(0.5 * np.abs(r / r.sum() - c / c.sum()).sum()), ()
 
 
 def decide_tested(evidence: list[Evidence], *, alpha: float, correction: str) -> list[tuple[

@@ -45,7 +45,7 @@ from driftline.stats._registry import MethodSpec, available, get
 from driftline.stats._result import TestResult
 from driftline.stats._sample import Sample, fit
 from driftline.stats._tvd import total_variation
-from driftline.stats._wasserstein import wasserstein
+from driftline.stats._wasserstein import wasserstein, wasserstein_distance, wasserstein_normed
 from driftline.stats._welch import welch_t
 from driftline.stats._ztest import z_test
 
@@ -82,6 +82,8 @@ __all__ = [
     "psi",
     "total_variation",
     "wasserstein",
+    "wasserstein_distance",
+    "wasserstein_normed",
     "welch_t",
     "z_test",
 ]

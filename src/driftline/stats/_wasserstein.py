@@ -13,7 +13,7 @@ from driftline.stats._registry import register
 from driftline.stats._result import TestResult
 from driftline.stats._sample import Sample, SampleLike, as_numerical
 
-__all__ = ["noise_floor", "wasserstein", "wasserstein_distance"]
+__all__ = ["noise_floor", "wasserstein", "wasserstein_distance", "wasserstein_normed"]
 
 _NAME = "wasserstein"
 _EFFECT = "wasserstein_normed"
@@ -130,6 +130,18 @@ def _floored(threshold: float, n: int, m: int, alpha: float,
     note = (f"wasserstein: effect_threshold raised from {threshold:g} to the noise floor "
             f"{floor:.4g} for n={n}, m={m} (pass n_aware=False to keep it).")
     return floor, (*notes, note)
+
+
+def wasserstein_normed(reference: SampleLike, current: SampleLike) -> tuple[float, tuple[str, ...]]:
+    """W1 over the reference standard deviation, at any sample size, with notes for a constant
+    reference (``0.0`` when nothing moved, ``inf`` otherwise). Both sides need a value.
+
+    Examples
+    --------
+    >>> wasserstein_normed([0.0, 2.0], [1.0, 3.0])[0]  # W1 = 1, reference SD = sqrt(2)
+    0.7071067811865475
+    """
+    return _normed(as_numerical(reference, "reference"), as_numerical(current, "current"))
 
 
 def _normed(ref: Sample, cur: Sample) -> tuple[float, tuple[str, ...]]:
