@@ -14,9 +14,9 @@ from driftline.drift._conditions import (
     MaxMissingShare,
     MaxOutOfRangeShare,
     MaxUnseenCategories,
-    MetricThreshold,
     NoColumnDrift,
 )
+from driftline.drift._metric_condition import MetricThreshold
 from driftline.drift._report import (
     ColumnDrift,
     ColumnQuality,

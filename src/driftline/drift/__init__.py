@@ -18,11 +18,11 @@ from driftline.drift._conditions import (
     MaxMissingShare,
     MaxOutOfRangeShare,
     MaxUnseenCategories,
-    MetricThreshold,
     NoColumnDrift,
 )
 from driftline.drift._decision import DEFAULT_EFFECT_FLOORS
 from driftline.drift._kinds import ColumnKind
+from driftline.drift._metric_condition import MetricThreshold
 from driftline.drift._quality import QualityLimits
 from driftline.drift._reference import Reference
 from driftline.drift._report import (

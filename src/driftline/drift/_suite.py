@@ -30,9 +30,9 @@ from driftline.drift._conditions import (
     MaxMissingShare,
     MaxOutOfRangeShare,
     MaxUnseenCategories,
-    MetricThreshold,
     NoColumnDrift,
 )
+from driftline.drift._metric_condition import MetricThreshold
 from driftline.drift._report import DriftReport
 from driftline.errors import MissingDependencyError, ParameterError
 from driftline.stats import CORRECTIONS
@@ -292,7 +292,8 @@ class Suite:
     Examples
     --------
     >>> import numpy as np
-    >>> from driftline.drift._conditions import MaxDriftShare, MetricThreshold
+    >>> from driftline.drift._conditions import MaxDriftShare
+    >>> from driftline.drift._metric_condition import MetricThreshold
     >>> suite = Suite([MaxDriftShare(0.25), MetricThreshold("accuracy", min=0.9)])
     >>> rng = np.random.default_rng(0)
     >>> data = {"a": rng.normal(size=300), "b": rng.normal(size=300)}
