@@ -15,8 +15,9 @@ from html import escape
 from typing import Any
 
 from driftline import __version__
+from driftline.drift._css import CSS
 from driftline.drift._report import REPORT_SCHEMA
-from driftline.drift._svg import CSS, figure, fmt, fmt_int, fmt_p, fmt_pct, num, sparkline_svg
+from driftline.drift._svg import figure, fmt, fmt_int, fmt_p, fmt_pct, num, sparkline_svg
 from driftline.errors import ParameterError
 
 __all__ = ["render_html"]
