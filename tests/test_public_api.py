@@ -7,7 +7,7 @@ import inspect
 
 import pytest
 
-PACKAGES = ["driftline", "driftline.stats", "driftline.drift", "driftline.errors"]
+PACKAGES = ["driftline", "driftline.stats", "driftline.drift", "driftline.errors", "driftline.config"]
 
 
 @pytest.mark.parametrize("name", PACKAGES)
@@ -20,7 +20,7 @@ def test_all_is_sorted_and_resolves(name):
         assert getattr(mod, attr) is not None, f"{name}.{attr} does not resolve"
 
 
-@pytest.mark.parametrize("name", ["driftline.stats", "driftline.drift"])
+@pytest.mark.parametrize("name", ["driftline.stats", "driftline.drift", "driftline.config"])
 def test_public_functions_have_examples(name):
     mod = importlib.import_module(name)
     missing = []

@@ -5,6 +5,7 @@ anything driftline raises on purpose::
 
     DriftlineError
     ├── ParameterError      (also a ValueError)   a parameter outside its allowed values
+    ├── ConfigError         (also a ValueError)   a project file that is missing or invalid
     ├── DataError           (also a ValueError)   input data that cannot be compared as given
     │   └── SchemaError                           columns missing, mismatched kinds or types
     └── MissingDependencyError (also ImportError) an optional extra is not installed
@@ -31,6 +32,7 @@ from collections.abc import Iterable
 from types import ModuleType
 
 __all__ = [
+    "ConfigError",
     "DataError",
     "DriftlineError",
     "DriftlineWarning",
@@ -60,6 +62,10 @@ class ParameterError(DriftlineError, ValueError):
         """Build the "expected one of" message for a named choice."""
         options = ", ".join(repr(c) for c in choices)
         return cls(f"{name} must be one of {options}; got {value!r}.")
+
+
+class ConfigError(DriftlineError, ValueError):
+    """A project file is missing, unreadable or invalid; the message names the key and the fix."""
 
 
 class DataError(DriftlineError, ValueError):

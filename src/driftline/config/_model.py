@@ -1,0 +1,208 @@
+"""The project file, version 1: one YAML file describes one monitored model.
+
+Every section is a pydantic model that forbids unknown keys, so a typo is an error that names
+the key and the keys allowed there. ``docs/configuration.md`` documents every key.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+__all__ = [
+    "AlertsConfig", "ArtifactsConfig", "AuthConfig", "LimitsConfig", "LoggingConfig",
+    "ModelConfig", "MonitoringConfig", "PoliciesConfig", "PrivacyConfig", "ProjectConfig",
+    "ReferenceConfig", "RetentionConfig", "SchemaConfig", "StoreConfig", "TrainingConfig",
+]
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+_ENV = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_CALLABLE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+KINDS = Literal["numerical", "categorical", "binary", "text", "datetime"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StoreConfig(_Section):
+    """Where predictions, labels, versions and results are stored."""
+
+    url: str = "sqlite:///driftline.db"
+
+    @field_validator("url")
+    @classmethod
+    def _scheme(cls, v: str) -> str:
+        if not v.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:", "postgresql+psycopg2:")):
+            raise ValueError("must start with sqlite:/// or postgresql://")
+        return v
+
+
+class SchemaConfig(_Section):
+    """Overrides of the inferred schema (see :class:`driftline.Schema`)."""
+
+    kinds: dict[str, KINDS] = Field(default_factory=dict)
+    prediction_scores: dict[str, str] = Field(default_factory=dict)
+    id: str | None = None
+    timestamp: str | None = None
+    ignore: list[str] = Field(default_factory=list)
+
+
+class ModelConfig(_Section):
+    """The model: its name, task, target, features and schema overrides."""
+
+    name: str
+    task: Literal["binary", "multiclass", "regression"]
+    target: str
+    features: list[str] | None = None
+    schema_: SchemaConfig = Field(default_factory=SchemaConfig, alias="schema")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not _NAME.match(v):
+            raise ValueError("must be 1-128 letters, digits, '_', '.' or '-', starting with a "
+                             "letter or digit (it appears in URLs)")
+        return v
+
+
+class TrainingConfig(_Section):
+    """How versions are trained: a function ``package.module:function`` or an estimator."""
+
+    function: str | None = None
+    estimator: str | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+    seed: int = 0
+
+    @field_validator("function", "estimator")
+    @classmethod
+    def _import_path(cls, v: str | None) -> str | None:
+        if v is not None and not _CALLABLE.match(v):
+            raise ValueError("must be an import path 'package.module:name'")
+        return v
+
+    @model_validator(mode="after")
+    def _one_of(self) -> TrainingConfig:
+        if (self.function is None) == (self.estimator is None):
+            raise ValueError("give exactly one of 'function' (package.module:function) or "
+                             "'estimator' (for example sklearn.linear_model:LogisticRegression)")
+        return self
+
+
+class ReferenceConfig(_Section):
+    """The data a version is registered with; a holdout of it becomes the drift reference."""
+
+    path: str
+    holdout_fraction: float = Field(0.25, gt=0.0, lt=1.0)
+    max_rows: int | None = Field(None, gt=0)
+
+
+class ArtifactsConfig(_Section):
+    """Where model artifacts live and which formats may be loaded."""
+
+    root: str = "artifacts"
+    trusted_types: list[str] = Field(default_factory=list)
+    allow_pickle: bool = False
+
+
+def _env_name(v: str) -> str:
+    if not _ENV.match(v):
+        raise ValueError("must be the NAME of an environment variable (letters, digits, '_'), "
+                         "never the token itself")
+    return v
+
+
+class AuthConfig(_Section):
+    """The names of the environment variables holding the tokens (never the tokens)."""
+
+    token_env: str = "DRIFTLINE_TOKEN"
+    admin_token_env: str = "DRIFTLINE_ADMIN_TOKEN"
+
+    _check = field_validator("token_env", "admin_token_env")(classmethod(
+        lambda cls, v: _env_name(v)))
+
+    @model_validator(mode="after")
+    def _distinct(self) -> AuthConfig:
+        if self.token_env == self.admin_token_env:
+            raise ValueError("token_env and admin_token_env must name different variables: "
+                             "the admin token must not be the predict/feedback token")
+        return self
+
+
+class LoggingConfig(_Section):
+    """How predictions reach the log."""
+
+    mode: Literal["sync", "batched", "off"] = "batched"
+    batch_size: int = Field(500, gt=0, le=100_000)
+    flush_interval_ms: int = Field(200, gt=0, le=60_000)
+
+
+class LimitsConfig(_Section):
+    """Request limits of the serving endpoints."""
+
+    max_rows_per_request: int = Field(10_000, gt=0)
+    max_body_bytes: int = Field(10 * 1024 * 1024, gt=0)
+
+
+class RetentionConfig(_Section):
+    """How long logged rows are kept."""
+
+    days: int | None = Field(None, gt=0)
+    action: Literal["delete", "downsample"] = "delete"
+    downsample_fraction: float = Field(0.1, gt=0.0, lt=1.0)
+
+
+class PrivacyConfig(_Section):
+    """Columns that hold personal data: stored hashed, or not stored at all."""
+
+    pii_columns: dict[str, Literal["hash", "drop"]] = Field(default_factory=dict)
+    hash_salt_env: str = "DRIFTLINE_PII_SALT"
+
+    _check = field_validator("hash_salt_env")(classmethod(lambda cls, v: _env_name(v)))
+
+
+class MonitoringConfig(_Section):
+    """Monitoring windows and methods (filled by the monitoring loop)."""
+
+
+class PoliciesConfig(_Section):
+    """Retraining policies (filled by the monitoring loop)."""
+
+
+class AlertsConfig(_Section):
+    """Alert routes (filled by the monitoring loop)."""
+
+
+class ProjectConfig(_Section):
+    """A project file, version 1.
+
+    Examples
+    --------
+    >>> cfg = ProjectConfig.model_validate({
+    ...     "version": 1,
+    ...     "model": {"name": "credit", "task": "binary", "target": "default"},
+    ...     "training": {"function": "credit_model:train"},
+    ...     "reference": {"path": "reference.csv"},
+    ... })
+    >>> cfg.store.url, cfg.logging.mode, cfg.artifacts.allow_pickle
+    ('sqlite:///driftline.db', 'batched', False)
+    """
+
+    version: Literal[1]
+    store: StoreConfig = Field(default_factory=StoreConfig)
+    model: ModelConfig
+    training: TrainingConfig
+    reference: ReferenceConfig
+    artifacts: ArtifactsConfig = Field(default_factory=ArtifactsConfig)
+    auth: AuthConfig = Field(default_factory=AuthConfig)
+    logging: LoggingConfig = Field(default_factory=LoggingConfig)
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    retention: RetentionConfig = Field(default_factory=RetentionConfig)
+    privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
+    monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig)
+    policies: PoliciesConfig = Field(default_factory=PoliciesConfig)
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
