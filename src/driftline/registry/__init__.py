@@ -1,0 +1,22 @@
+"""Model versions and the training contract.
+
+Examples
+--------
+>>> from driftline.registry import Model
+>>> class Constant:
+...     def predict(self, X):
+...         return [0] * len(X)
+>>> isinstance(Constant(), Model)
+True
+"""
+
+from driftline.registry._river import RiverModel
+from driftline.registry._training import (
+    Classifier,
+    Model,
+    TrainFunction,
+    TrainingData,
+    split_holdout,
+)
+
+__all__ = ["Classifier", "Model", "RiverModel", "TrainFunction", "TrainingData", "split_holdout"]
