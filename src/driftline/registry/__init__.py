@@ -10,6 +10,7 @@ Examples
 True
 """
 
+from driftline.registry._paths import safe_artifact_path, sha256_file
 from driftline.registry._river import RiverModel
 from driftline.registry._training import (
     Classifier,
@@ -19,4 +20,13 @@ from driftline.registry._training import (
     split_holdout,
 )
 
-__all__ = ["Classifier", "Model", "RiverModel", "TrainFunction", "TrainingData", "split_holdout"]
+__all__ = [
+    "Classifier",
+    "Model",
+    "RiverModel",
+    "TrainFunction",
+    "TrainingData",
+    "safe_artifact_path",
+    "sha256_file",
+    "split_holdout",
+]
