@@ -7,7 +7,8 @@ import inspect
 
 import pytest
 
-PACKAGES = ["driftline", "driftline.stats", "driftline.drift", "driftline.errors", "driftline.config"]
+PACKAGES = ["driftline", "driftline.stats", "driftline.drift", "driftline.errors", "driftline.config",
+            "driftline.registry", "driftline.serving"]
 
 
 @pytest.mark.parametrize("name", PACKAGES)
@@ -20,7 +21,8 @@ def test_all_is_sorted_and_resolves(name):
         assert getattr(mod, attr) is not None, f"{name}.{attr} does not resolve"
 
 
-@pytest.mark.parametrize("name", ["driftline.stats", "driftline.drift", "driftline.config"])
+@pytest.mark.parametrize("name", ["driftline.stats", "driftline.drift", "driftline.config",
+                                  "driftline.registry", "driftline.serving"])
 def test_public_functions_have_examples(name):
     mod = importlib.import_module(name)
     missing = []

@@ -26,14 +26,35 @@ __all__ = ["Classifier", "Model", "TrainFunction", "TrainingData", "split_holdou
 
 @runtime_checkable
 class Model(Protocol):
-    """What driftline needs from any model: ``predict`` on a table of features."""
+    """What driftline needs from any model: ``predict`` on a table of features.
+
+    Examples
+    --------
+    >>> class Mean:
+    ...     def predict(self, X):
+    ...         return [0.5] * len(X)
+    >>> isinstance(Mean(), Model)
+    True
+    """
 
     def predict(self, X: Any) -> Any: ...
 
 
 @runtime_checkable
 class Classifier(Model, Protocol):
-    """A classifier also gives class probabilities, columns ordered as ``classes_``."""
+    """A classifier also gives class probabilities, columns ordered as ``classes_``.
+
+    Examples
+    --------
+    >>> class Coin:
+    ...     classes_ = [0, 1]
+    ...     def predict(self, X):
+    ...         return [1] * len(X)
+    ...     def predict_proba(self, X):
+    ...         return [[0.5, 0.5]] * len(X)
+    >>> isinstance(Coin(), Classifier)
+    True
+    """
 
     classes_: Any
 
@@ -41,7 +62,15 @@ class Classifier(Model, Protocol):
 
 
 class TrainFunction(Protocol):
-    """The signature of a project's ``training.function``."""
+    """The signature of a project's ``training.function``.
+
+    Examples
+    --------
+    >>> def train(data, *, previous=None, params):
+    ...     return previous  # a real function fits and returns a Model
+    >>> train(None, params={}) is None
+    True
+    """
 
     def __call__(self, data: TrainingData, *, previous: Model | None = None,
                  params: Mapping[str, Any]) -> Model: ...
