@@ -10,6 +10,7 @@ Examples
 True
 """
 
+from driftline.registry._artifacts import ArtifactRecord, load_artifact, save_artifact
 from driftline.registry._paths import safe_artifact_path, sha256_file
 from driftline.registry._river import RiverModel
 from driftline.registry._training import (
@@ -21,12 +22,15 @@ from driftline.registry._training import (
 )
 
 __all__ = [
+    "ArtifactRecord",
     "Classifier",
     "Model",
     "RiverModel",
     "TrainFunction",
     "TrainingData",
+    "load_artifact",
     "safe_artifact_path",
+    "save_artifact",
     "sha256_file",
     "split_holdout",
 ]
