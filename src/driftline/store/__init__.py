@@ -1,0 +1,13 @@
+"""The store: models, logged predictions and late labels (SQLite by default, PostgreSQL by
+URL), with Alembic migrations. Needs the ``serve`` extra.
+
+Examples
+--------
+>>> from driftline.store import Store
+>>> Store.open("sqlite://").add_model("m", "regression")
+1
+"""
+
+from driftline.store._store import ConflictError, LogResult, Store
+
+__all__ = ["ConflictError", "LogResult", "Store"]

@@ -1,0 +1,88 @@
+"""The store's tables (SQLAlchemy Core). The migration in ``migrations/versions`` creates them;
+a test checks that the migrated database matches these definitions."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+)
+
+__all__ = ["batches", "events", "feedback", "metadata", "model_versions", "models", "predictions"]
+
+metadata = MetaData()
+
+models = Table(
+    "dl_models", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(128), nullable=False, unique=True),
+    Column("task", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+model_versions = Table(
+    "dl_model_versions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("model_id", Integer, ForeignKey("dl_models.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("stage", String(16), nullable=False),
+    Column("record", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("model_id", "version", name="uq_dl_model_versions"),
+)
+
+# One row per logged batch: its columns (features, prediction, scores) as one Arrow IPC blob,
+# so a window reads back as columns from a few large values instead of a million small ones.
+batches = Table(
+    "dl_batches", metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("model_id", Integer, ForeignKey("dl_models.id"), nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+    Column("ts_min", DateTime(timezone=True), nullable=False),
+    Column("ts_max", DateTime(timezone=True), nullable=False, index=True),
+    Column("n_rows", Integer, nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+)
+
+# One row per prediction: its id (idempotency), where its values live, and its payload hash.
+predictions = Table(
+    "dl_predictions", metadata,
+    Column("model_id", Integer, ForeignKey("dl_models.id"), primary_key=True),
+    Column("id", String(128), primary_key=True),
+    Column("batch_id", BigInteger().with_variant(Integer, "sqlite"),
+           ForeignKey("dl_batches.id"), nullable=False, index=True),
+    Column("row_index", Integer, nullable=False),
+    Column("ts", DateTime(timezone=True), nullable=False),
+    Column("payload_hash", String(32), nullable=False),
+    Column("latency_ms", Float, nullable=True),
+)
+
+feedback = Table(
+    "dl_feedback", metadata,
+    Column("model_id", Integer, ForeignKey("dl_models.id"), primary_key=True),
+    Column("id", String(128), primary_key=True),
+    Column("label", JSON, nullable=False),
+    Column("arrived_at", DateTime(timezone=True), nullable=False),
+)
+
+events = Table(
+    "dl_events", metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("model_id", Integer, ForeignKey("dl_models.id"), nullable=True, index=True),
+    Column("kind", String(32), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("payload", JSON, nullable=False),
+)
