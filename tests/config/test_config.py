@@ -35,7 +35,7 @@ def test_minimal_file_gets_defaults(project_dir):
     project = load_project(write(project_dir, MINIMAL))
     cfg = project.config
     assert cfg.version == 1 and cfg.model.task == "binary"
-    assert cfg.logging.mode == "batched" and cfg.artifacts.allow_pickle is False
+    assert cfg.logging.mode == "durable" and cfg.artifacts.allow_pickle is False
     assert cfg.auth.token_env == "DRIFTLINE_TOKEN"
     assert project.reference_path == (project_dir / "data" / "reference.csv").resolve()
     assert project.store_url == f"sqlite:///{(project_dir / 'driftline.db').resolve()}"
@@ -46,7 +46,7 @@ def test_full_file(project_dir):
 store: {url: "postgresql://127.0.0.1:5432/test"}
 artifacts: {root: models, trusted_types: [sklearn.linear_model.LogisticRegression], allow_pickle: true}
 auth: {token_env: CREDIT_TOKEN, admin_token_env: CREDIT_ADMIN}
-logging: {mode: sync}
+logging: {mode: best_effort}
 limits: {max_rows_per_request: 500}
 retention: {days: 30, action: downsample, downsample_fraction: 0.2}
 privacy: {pii_columns: {email: drop, name: hash}}

@@ -134,9 +134,10 @@ class AuthConfig(_Section):
 
 
 class LoggingConfig(_Section):
-    """How predictions reach the log."""
+    """How predictions reach the log: ``durable`` answers only after the commit (group
+    commit keeps it fast); ``best_effort`` answers first and counts every loss."""
 
-    mode: Literal["sync", "batched", "off"] = "batched"
+    mode: Literal["durable", "best_effort"] = "durable"
     batch_size: int = Field(500, gt=0, le=100_000)
     flush_interval_ms: int = Field(200, gt=0, le=60_000)
 
@@ -189,7 +190,7 @@ class ProjectConfig(_Section):
     ...     "reference": {"path": "reference.csv"},
     ... })
     >>> cfg.store.url, cfg.logging.mode, cfg.artifacts.allow_pickle
-    ('sqlite:///driftline.db', 'batched', False)
+    ('sqlite:///driftline.db', 'durable', False)
     """
 
     version: Literal[1]
