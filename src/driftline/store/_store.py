@@ -180,6 +180,12 @@ class Store:
     def _known_hashes(self, mid: int, ids: list[str]) -> dict[str, str]:
         out: dict[str, str] = {}
         with self.engine.connect() as conn:
+            if conn.dialect.name == "postgresql":  # one array parameter, not 10k bound values
+                import sqlalchemy as sa
+
+                q = sa.text("SELECT id, payload_hash FROM dl_predictions "
+                            "WHERE model_id = :m AND id = ANY(:ids)")
+                return {r.id: r.payload_hash for r in conn.execute(q, {"m": mid, "ids": ids})}
             for start in range(0, len(ids), 5_000):
                 chunk = ids[start:start + 5_000]
                 q = predictions.select().with_only_columns(
