@@ -5,14 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from driftline.stats._binning import DEFAULT_BINS
-from driftline.stats._common import check_alpha, check_threshold, too_small
 from driftline.stats._hellinger import squared_hellinger
 from driftline.stats._histogram import (
     HISTOGRAM_KINDS,
     MIN_N,
-    check_bins,
-    histogram_distance,
-    prepare,
+    run_histogram_method,
 )
 from driftline.stats._registry import register
 from driftline.stats._result import TestResult
@@ -94,16 +91,9 @@ def bhattacharyya(
     .. [2] Kailath, T. (1967). The divergence and Bhattacharyya distance measures in signal
        selection. IEEE Transactions on Communication Technology, 15(1), 52–60.
     """
-    alpha = check_alpha(alpha)
-    effect_threshold = check_threshold("effect_threshold", effect_threshold)
-    bins = check_bins(bins)
-    ref, cur = prepare(reference, current)
-    small = too_small("bhattacharyya", ref, cur, MIN_N, alpha=alpha,
-                      effect_size_name="bhattacharyya", effect_threshold=effect_threshold)
-    if small is not None:
-        return small
-    return histogram_distance("bhattacharyya", bhattacharyya_statistic, ref, cur, bins=bins,
-                              alpha=alpha, effect_threshold=effect_threshold)
+    return run_histogram_method(
+        "bhattacharyya", bhattacharyya_statistic, reference, current, alpha=alpha,
+        effect_threshold=effect_threshold, bins=bins)
 
 
 def bhattacharyya_statistic(p: np.ndarray, q: np.ndarray) -> np.ndarray:

@@ -5,13 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from driftline.stats._binning import DEFAULT_BINS
-from driftline.stats._common import check_alpha, check_threshold, too_small
 from driftline.stats._histogram import (
     HISTOGRAM_KINDS,
     MIN_N,
-    check_bins,
-    histogram_distance,
-    prepare,
+    run_histogram_method,
 )
 from driftline.stats._registry import register
 from driftline.stats._result import TestResult
@@ -91,16 +88,9 @@ def hist_intersection(
     .. [1] Swain, M. J., & Ballard, D. H. (1991). Color indexing. International Journal of
        Computer Vision, 7(1), 11–32.
     """
-    alpha = check_alpha(alpha)
-    effect_threshold = check_threshold("effect_threshold", effect_threshold)
-    bins = check_bins(bins)
-    ref, cur = prepare(reference, current)
-    small = too_small("hist_intersection", ref, cur, MIN_N, alpha=alpha,
-                      effect_size_name="hist_intersection", effect_threshold=effect_threshold)
-    if small is not None:
-        return small
-    return histogram_distance("hist_intersection", hist_intersection_statistic, ref, cur,
-                              bins=bins, alpha=alpha, effect_threshold=effect_threshold)
+    return run_histogram_method(
+        "hist_intersection", hist_intersection_statistic, reference, current, alpha=alpha,
+        effect_threshold=effect_threshold, bins=bins)
 
 
 def hist_intersection_statistic(p: np.ndarray, q: np.ndarray) -> np.ndarray:

@@ -46,6 +46,7 @@ import numpy as np
 
 from driftline.errors import DataError, ParameterError
 from driftline.stats._binning import DEFAULT_BINS, binned_counts, shares, smoothed
+from driftline.stats._common import check_alpha, check_threshold, too_small
 from driftline.stats._result import TestResult
 from driftline.stats._sample import Kind, Sample, SampleLike, _present
 
@@ -61,6 +62,7 @@ __all__ = [
     "prepare",
     "row_shares",
     "row_smoothed",
+    "run_histogram_method",
 ]
 
 HISTOGRAM_KINDS = ("numerical", "categorical", "binary")
@@ -271,3 +273,25 @@ def _as_kind(x: SampleLike, kind: Kind, name: str) -> Sample:
         arr = np.array([float(v) if _present(v) else np.nan for v in arr.ravel()]).reshape(
             arr.shape)
     return Sample.numerical(arr, name=name)
+
+
+def run_histogram_method(
+    method: str, statistic: Statistic, reference: SampleLike, current: SampleLike, *,
+    alpha: float, effect_threshold: float | None, bins: int, eps: Any = None,
+    smoothing: bool = False,
+) -> TestResult:
+    """The whole body of a histogram distance: validate, prepare, check sizes, then judge.
+
+    ``smoothing=True`` validates ``eps`` and smooths empty cells (PSI, KL).
+    """
+    alpha = check_alpha(alpha)
+    effect_threshold = check_threshold("effect_threshold", effect_threshold)
+    bins = check_bins(bins)
+    eps = check_eps(eps) if smoothing else None
+    ref, cur = prepare(reference, current)
+    small = too_small(method, ref, cur, MIN_N, alpha=alpha, effect_size_name=method,
+                      effect_threshold=effect_threshold)
+    if small is not None:
+        return small
+    return histogram_distance(method, statistic, ref, cur, bins=bins, alpha=alpha,
+                              effect_threshold=effect_threshold, eps=eps)

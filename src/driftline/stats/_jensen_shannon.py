@@ -5,13 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from driftline.stats._binning import DEFAULT_BINS
-from driftline.stats._common import check_alpha, check_threshold, too_small
 from driftline.stats._histogram import (
     HISTOGRAM_KINDS,
     MIN_N,
-    check_bins,
-    histogram_distance,
-    prepare,
+    run_histogram_method,
 )
 from driftline.stats._registry import register
 from driftline.stats._result import TestResult
@@ -96,16 +93,9 @@ def jensen_shannon(
     .. [2] Endres, D. M., & Schindelin, J. E. (2003). A new metric for probability
        distributions. IEEE Transactions on Information Theory, 49(7), 1858–1860.
     """
-    alpha = check_alpha(alpha)
-    effect_threshold = check_threshold("effect_threshold", effect_threshold)
-    bins = check_bins(bins)
-    ref, cur = prepare(reference, current)
-    small = too_small("jensen_shannon", ref, cur, MIN_N, alpha=alpha,
-                      effect_size_name="jensen_shannon", effect_threshold=effect_threshold)
-    if small is not None:
-        return small
-    return histogram_distance("jensen_shannon", jensen_shannon_statistic, ref, cur, bins=bins,
-                              alpha=alpha, effect_threshold=effect_threshold)
+    return run_histogram_method(
+        "jensen_shannon", jensen_shannon_statistic, reference, current, alpha=alpha,
+        effect_threshold=effect_threshold, bins=bins)
 
 
 def jensen_shannon_statistic(p: np.ndarray, q: np.ndarray) -> np.ndarray:

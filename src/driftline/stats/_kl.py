@@ -5,14 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from driftline.stats._binning import DEFAULT_BINS, DEFAULT_EPS
-from driftline.stats._common import check_alpha, check_threshold, too_small
 from driftline.stats._histogram import (
     HISTOGRAM_KINDS,
     MIN_N,
-    check_bins,
-    check_eps,
-    histogram_distance,
-    prepare,
+    run_histogram_method,
 )
 from driftline.stats._registry import register
 from driftline.stats._result import TestResult
@@ -95,16 +91,9 @@ def kl_divergence(
     .. [2] Cover, T. M., & Thomas, J. A. (2006). Elements of Information Theory (2nd ed.),
        section 2.3. Wiley.
     """
-    alpha = check_alpha(alpha)
-    effect_threshold = check_threshold("effect_threshold", effect_threshold)
-    bins, eps = check_bins(bins), check_eps(eps)
-    ref, cur = prepare(reference, current)
-    small = too_small("kl_divergence", ref, cur, MIN_N, alpha=alpha,
-                      effect_size_name="kl_divergence", effect_threshold=effect_threshold)
-    if small is not None:
-        return small
-    return histogram_distance("kl_divergence", kl_statistic, ref, cur, bins=bins, alpha=alpha,
-                              effect_threshold=effect_threshold, eps=eps)
+    return run_histogram_method(
+        "kl_divergence", kl_statistic, reference, current, alpha=alpha,
+        effect_threshold=effect_threshold, bins=bins, eps=eps, smoothing=True)
 
 
 def kl_statistic(p: np.ndarray, q: np.ndarray) -> np.ndarray:

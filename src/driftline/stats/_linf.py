@@ -5,13 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from driftline.stats._binning import DEFAULT_BINS
-from driftline.stats._common import check_alpha, check_threshold, too_small
 from driftline.stats._histogram import (
     HISTOGRAM_KINDS,
     MIN_N,
-    check_bins,
-    histogram_distance,
-    prepare,
+    run_histogram_method,
 )
 from driftline.stats._registry import register
 from driftline.stats._result import TestResult
@@ -87,16 +84,9 @@ def linf(
     .. [1] Deza, M. M., & Deza, E. (2016). Encyclopedia of Distances (4th ed.), ch. 14.
        Springer.
     """
-    alpha = check_alpha(alpha)
-    effect_threshold = check_threshold("effect_threshold", effect_threshold)
-    bins = check_bins(bins)
-    ref, cur = prepare(reference, current)
-    small = too_small("linf", ref, cur, MIN_N, alpha=alpha, effect_size_name="linf",
-                      effect_threshold=effect_threshold)
-    if small is not None:
-        return small
-    return histogram_distance("linf", linf_statistic, ref, cur, bins=bins, alpha=alpha,
-                              effect_threshold=effect_threshold)
+    return run_histogram_method(
+        "linf", linf_statistic, reference, current, alpha=alpha,
+        effect_threshold=effect_threshold, bins=bins)
 
 
 def linf_statistic(p: np.ndarray, q: np.ndarray) -> np.ndarray:

@@ -5,14 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from driftline.stats._binning import DEFAULT_BINS, DEFAULT_EPS
-from driftline.stats._common import check_alpha, check_threshold, too_small
 from driftline.stats._histogram import (
     HISTOGRAM_KINDS,
     MIN_N,
-    check_bins,
-    check_eps,
-    histogram_distance,
-    prepare,
+    run_histogram_method,
 )
 from driftline.stats._registry import register
 from driftline.stats._result import TestResult
@@ -99,16 +95,9 @@ def psi(
     .. [2] Yurdakul, B. (2018). Statistical properties of population stability index.
        Dissertation, Western Michigan University.
     """
-    alpha = check_alpha(alpha)
-    effect_threshold = check_threshold("effect_threshold", effect_threshold)
-    bins, eps = check_bins(bins), check_eps(eps)
-    ref, cur = prepare(reference, current)
-    small = too_small("psi", ref, cur, MIN_N, alpha=alpha, effect_size_name="psi",
-                      effect_threshold=effect_threshold)
-    if small is not None:
-        return small
-    return histogram_distance("psi", psi_statistic, ref, cur, bins=bins, alpha=alpha,
-                              effect_threshold=effect_threshold, eps=eps)
+    return run_histogram_method(
+        "psi", psi_statistic, reference, current, alpha=alpha,
+        effect_threshold=effect_threshold, bins=bins, eps=eps, smoothing=True)
 
 
 def psi_statistic(p: np.ndarray, q: np.ndarray) -> np.ndarray:

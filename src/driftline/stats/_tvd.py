@@ -5,13 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from driftline.stats._binning import DEFAULT_BINS
-from driftline.stats._common import check_alpha, check_threshold, too_small
 from driftline.stats._histogram import (
     HISTOGRAM_KINDS,
     MIN_N,
-    check_bins,
-    histogram_distance,
-    prepare,
+    run_histogram_method,
 )
 from driftline.stats._registry import register
 from driftline.stats._result import TestResult
@@ -91,16 +88,9 @@ def total_variation(
     .. [2] Tsybakov, A. B. (2009). Introduction to Nonparametric Estimation, section 2.4.
        Springer.
     """
-    alpha = check_alpha(alpha)
-    effect_threshold = check_threshold("effect_threshold", effect_threshold)
-    bins = check_bins(bins)
-    ref, cur = prepare(reference, current)
-    small = too_small("total_variation", ref, cur, MIN_N, alpha=alpha,
-                      effect_size_name="total_variation", effect_threshold=effect_threshold)
-    if small is not None:
-        return small
-    return histogram_distance("total_variation", total_variation_statistic, ref, cur,
-                              bins=bins, alpha=alpha, effect_threshold=effect_threshold)
+    return run_histogram_method(
+        "total_variation", total_variation_statistic, reference, current, alpha=alpha,
+        effect_threshold=effect_threshold, bins=bins)
 
 
 def total_variation_statistic(p: np.ndarray, q: np.ndarray) -> np.ndarray:
