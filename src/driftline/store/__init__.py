@@ -8,6 +8,7 @@ Examples
 1
 """
 
-from driftline.store._store import ConflictError, LogResult, Store
+from driftline.store._store import ConflictError, LogResult, PendingBatch, Store
+from driftline.store._versions import STAGES, StageChange, VersionRow
 
-__all__ = ["ConflictError", "LogResult", "Store"]
+__all__ = ["STAGES", "ConflictError", "LogResult", "PendingBatch", "StageChange", "Store", "VersionRow"]

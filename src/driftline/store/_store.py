@@ -14,19 +14,38 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from driftline.errors import DataError, DriftlineError, ParameterError, require
+from driftline.store._retention import RetentionMixin
 from driftline.store._tables import batches, feedback, models, predictions
+from driftline.store._versions import VersionsMixin
 
 if TYPE_CHECKING:
     import pandas as pd
     from sqlalchemy.engine import Engine
 
-__all__ = ["ConflictError", "LogResult", "Store"]
+__all__ = ["ConflictError", "LogResult", "PendingBatch", "Store"]
 
 _TASKS = ("binary", "multiclass", "regression")
 
 
 class ConflictError(DriftlineError):
     """A prediction id was logged before with a different payload (HTTP 409)."""
+
+
+@dataclass(frozen=True)
+class PendingBatch:
+    """A batch ready to append: the rows' values, ids, times, payload hashes and latencies."""
+
+    model_id: int
+    version: int
+    payload: pd.DataFrame
+    ids: list[str]
+    times: list[datetime]
+    hashes: list[str]
+    latency_ms: list[float] | None
+    source: str
+
+
+_PRED_COLS = ("model_id", "id", "batch_id", "row_index", "ts", "payload_hash", "latency_ms")
 
 
 @dataclass(frozen=True)
@@ -65,7 +84,7 @@ def _decode(blobs: Sequence[bytes]) -> pd.DataFrame:
     return pa.concat_tables(tables, promote_options="default").to_pandas()
 
 
-class Store:
+class Store(VersionsMixin, RetentionMixin):
     """Models, predictions and labels in one database.
 
     Examples
@@ -91,6 +110,10 @@ class Store:
         kwargs: dict[str, Any] = {}
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"check_same_thread": False}
+            if url in ("sqlite://", "sqlite:///:memory:"):  # one shared in-memory database
+                from sqlalchemy.pool import StaticPool
+
+                kwargs["poolclass"] = StaticPool
         engine = sa.create_engine(url, **kwargs)
         if url.startswith("sqlite"):
             sa.event.listen(engine, "connect", _sqlite_pragmas)
@@ -197,22 +220,56 @@ class Store:
     def _write(self, mid: int, version: int, payload: pd.DataFrame, ids: list[str], ts: Any,
                hashes: list[str], latency: np.ndarray | None, source: str) -> None:
         times = list(ts.dt.to_pydatetime())
-        blob = _encode(payload.assign(__id=ids, __ts=ts.reset_index(drop=True)))
+        lat = None if latency is None else [float(x) for x in latency]
+        self.append_batches([PendingBatch(mid, version, payload, ids, times, hashes, lat, source)])
+
+    def append_batches(self, pending: Sequence[PendingBatch]) -> None:
+        """Write prepared batches in ONE transaction, without the replay checks of
+        :meth:`log_predictions` (the serving log checks before it predicts). A duplicate id
+        makes the whole transaction fail with the database's integrity error."""
         with self.engine.begin() as conn:
-            res = conn.execute(batches.insert().values(
-                model_id=mid, version=version, ts_min=min(times), ts_max=max(times),
-                n_rows=len(ids), source=source, data=blob))
-            bid = int(res.inserted_primary_key[0])
-            lat = [None] * len(ids) if latency is None else [float(x) for x in latency]
-            rows = [(mid, i, bid, k, t, h, lat[k])
-                    for k, (i, t, h) in enumerate(zip(ids, times, hashes, strict=True))]
-            if conn.dialect.name == "postgresql":
-                _copy_rows(conn, rows)  # COPY is ~10x faster than multi-row INSERT here
-            else:
-                cols = ("model_id", "id", "batch_id", "row_index", "ts", "payload_hash",
-                        "latency_ms")
-                conn.execute(predictions.insert(), [dict(zip(cols, r, strict=True))
-                                                    for r in rows])
+            for p in pending:
+                blob = _encode(p.payload.assign(__id=p.ids, __ts=p.times))
+                res = conn.execute(batches.insert().values(
+                    model_id=p.model_id, version=p.version, ts_min=min(p.times),
+                    ts_max=max(p.times), n_rows=len(p.ids), source=p.source, data=blob))
+                bid = int(res.inserted_primary_key[0])
+                lat = [None] * len(p.ids) if p.latency_ms is None else p.latency_ms
+                rows = [(p.model_id, i, bid, k, t, h, lat[k])
+                        for k, (i, t, h) in enumerate(zip(p.ids, p.times, p.hashes, strict=True))]
+                if conn.dialect.name == "postgresql":
+                    _copy_rows(conn, rows)  # COPY is ~10x faster than multi-row INSERT here
+                else:
+                    conn.execute(predictions.insert(), [dict(zip(_PRED_COLS, r, strict=True))
+                                                        for r in rows])
+
+    def get_predictions(self, model: str, ids: Sequence[str]) -> pd.DataFrame:
+        """The stored rows of these ids (id, version, payload_hash, prediction, scores,
+        features), in no particular order; unknown ids are absent."""
+        import pandas as pd
+        import sqlalchemy as sa
+
+        mid = self.model_id(model)
+        want = [str(i) for i in ids]
+        with self.engine.connect() as conn:
+            found = conn.execute(sa.select(predictions.c.id, predictions.c.batch_id,
+                                           predictions.c.row_index, predictions.c.payload_hash)
+                                 .where(predictions.c.model_id == mid,
+                                        predictions.c.id.in_(want))).all()
+            if not found:
+                return pd.DataFrame(columns=["id", "version", "payload_hash", "prediction"])
+            bids = sorted({r.batch_id for r in found})
+            blobs = conn.execute(sa.select(batches.c.id, batches.c.version, batches.c.data)
+                                 .where(batches.c.id.in_(bids))).all()
+        by_batch = {b.id: b for b in blobs}
+        parts = []
+        for bid in bids:
+            rows = [r for r in found if r.batch_id == bid]
+            frame = _decode([by_batch[bid].data]).iloc[[r.row_index for r in rows]]
+            parts.append(frame.assign(version=by_batch[bid].version,
+                                      payload_hash=[r.payload_hash for r in rows]))
+        out = pd.concat(parts, ignore_index=True).rename(columns={"__id": "id"})
+        return out.drop(columns=["__ts"])
 
     def read_window(self, model: str, start: datetime | None = None,
                     end: datetime | None = None) -> pd.DataFrame:

@@ -16,9 +16,11 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    text,
 )
 
-__all__ = ["batches", "events", "feedback", "metadata", "model_versions", "models", "predictions"]
+__all__ = ["batches", "decisions", "events", "feedback", "metadata", "model_versions", "models",
+           "monitor_results", "predictions", "stage_history"]
 
 metadata = MetaData()
 
@@ -54,6 +56,9 @@ batches = Table(
     Column("n_rows", Integer, nullable=False),
     Column("source", String(16), nullable=False),
     Column("data", LargeBinary, nullable=False),
+    # 1.0 for rows as logged; below 1 once retention downsampled the batch (each kept row then
+    # stands for 1/sample_rate rows).
+    Column("sample_rate", Float, nullable=False, server_default=text("1.0")),
 )
 
 # One row per prediction: its id (idempotency), where its values live, and its payload hash.
@@ -84,5 +89,43 @@ events = Table(
     Column("model_id", Integer, ForeignKey("dl_models.id"), nullable=True, index=True),
     Column("kind", String(32), nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
+    Column("payload", JSON, nullable=False),
+)
+
+# Who was champion when: one row per stage change, never updated.
+stage_history = Table(
+    "dl_stage_history", metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("model_id", Integer, ForeignKey("dl_models.id"), nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+    Column("stage", String(16), nullable=False),
+    Column("previous_stage", String(16), nullable=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("reason", String(256), nullable=False),
+)
+
+# One row per monitored window (the continuous-learning loop writes them).
+monitor_results = Table(
+    "dl_monitor_results", metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("model_id", Integer, ForeignKey("dl_models.id"), nullable=False, index=True),
+    Column("version", Integer, nullable=True),
+    Column("window_start", DateTime(timezone=True), nullable=True),
+    Column("window_end", DateTime(timezone=True), nullable=True),
+    Column("computed_at", DateTime(timezone=True), nullable=False),
+    Column("result", JSON, nullable=False),
+)
+
+# Retraining decisions with their reasons (the continuous-learning loop writes them).
+decisions = Table(
+    "dl_decisions", metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("model_id", Integer, ForeignKey("dl_models.id"), nullable=False, index=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("trigger", String(32), nullable=False),
+    Column("action", String(32), nullable=False),
     Column("payload", JSON, nullable=False),
 )

@@ -1,4 +1,5 @@
-"""Every store test runs on SQLite (a file, WAL) and on the real PostgreSQL on 127.0.0.1."""
+"""Shared fixtures. `store_url`: every store test runs on SQLite (a file, WAL) and on the real
+PostgreSQL on 127.0.0.1 (a fresh database per test; under CI=true an unreachable server fails)."""
 
 from __future__ import annotations
 
