@@ -1,4 +1,5 @@
-"""Read the tables the CLI compares: CSV, TSV and Parquet, chosen by the file's extension."""
+"""Read tables from files: CSV, TSV and Parquet, chosen by the file's extension (the CLI, the
+project file's reference data and `driftline ingest` all read through here)."""
 
 from __future__ import annotations
 

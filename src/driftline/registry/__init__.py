@@ -12,6 +12,7 @@ True
 
 from driftline.registry._artifacts import ArtifactRecord, load_artifact, save_artifact
 from driftline.registry._paths import safe_artifact_path, sha256_file
+from driftline.registry._registry import ModelVersion, Registry
 from driftline.registry._river import RiverModel
 from driftline.registry._training import (
     Classifier,
@@ -25,6 +26,8 @@ __all__ = [
     "ArtifactRecord",
     "Classifier",
     "Model",
+    "ModelVersion",
+    "Registry",
     "RiverModel",
     "TrainFunction",
     "TrainingData",

@@ -1,0 +1,234 @@
+"""The model registry: versions with their artifacts, references and lineage, and their stages.
+
+Each registered version records its artifact (SHA-256 checked on every load), the libraries
+that wrote it, its schema, its reference (the scored holdout, never training rows), the range
+and hash of its training data, its params, metrics and seed, its parent version and the trigger
+that produced it. Stages (champion, challenger, archived) and their history live in the store.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from driftline.errors import DataError, ParameterError, require
+from driftline.registry._artifacts import ArtifactRecord, load_artifact, save_artifact
+from driftline.registry._paths import safe_artifact_path, sha256_file
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from driftline.store import StageChange, Store
+
+__all__ = ["ModelVersion", "Registry"]
+
+
+@dataclass(frozen=True)
+class ModelVersion:
+    """A registered version of a model.
+
+    ``inputs`` maps each feature to the JSON type a request must send for it (``number``,
+    ``integer``, ``boolean`` or ``string``); serving validates requests against it.
+
+    Examples
+    --------
+    >>> art = ArtifactRecord("m/v1/model.skops", "skops", "0" * 64)
+    >>> mv = ModelVersion("m", 1, "champion", "binary", ("x",), art)
+    >>> ModelVersion.from_dict(mv.to_dict()) == mv
+    True
+    """
+
+    model: str
+    version: int
+    stage: str
+    task: str
+    features: tuple[str, ...]
+    artifact: ArtifactRecord
+    schema: dict[str, Any] = field(default_factory=dict)
+    inputs: dict[str, str] = field(default_factory=dict)
+    classes: tuple[Any, ...] | None = None
+    reference: ArtifactRecord | None = None
+    training_range: tuple[str, str] | None = None
+    data_hash: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
+    seed: int | None = None
+    parent: int | None = None
+    trigger: str = "manual"
+    created_at: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (what the store keeps as the version's record)."""
+        out = asdict(self)
+        out["features"] = list(self.features)
+        out["classes"] = None if self.classes is None else list(self.classes)
+        out["training_range"] = None if self.training_range is None else list(self.training_range)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ModelVersion:
+        """Rebuild a version from :meth:`to_dict` output."""
+        d = dict(data)
+        d["artifact"] = ArtifactRecord(**d["artifact"])
+        if d.get("reference"):
+            d["reference"] = ArtifactRecord(**d["reference"])
+        d["features"] = tuple(d["features"])
+        if d.get("classes") is not None:
+            d["classes"] = tuple(d["classes"])
+        if d.get("training_range") is not None:
+            d["training_range"] = tuple(d["training_range"])
+        return cls(**d)
+
+
+class Registry:
+    """Register, load, promote and roll back model versions.
+
+    Parameters
+    ----------
+    store : the :class:`~driftline.store.Store` that keeps versions and stages.
+    root : the artifact root; no artifact path may leave it.
+    allow_pickle, trusted_types : the project's artifact policy.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np, pandas as pd
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from driftline.store import Store
+    >>> reg = Registry(Store.open("sqlite://"), tempfile.mkdtemp())
+    >>> X = pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0]})
+    >>> mv = reg.register("credit", LogisticRegression().fit(X, [0, 0, 1, 1]), task="binary",
+    ...                   features=["x"], reference=X.assign(prediction=[0, 0, 1, 1]))
+    >>> mv.version, mv.stage
+    (1, 'challenger')
+    >>> reg.promote("credit", 1, reason="first version").stage
+    'champion'
+    >>> reg.load(reg.champion("credit")).predict(X).tolist()
+    [0, 0, 1, 1]
+    """
+
+    def __init__(self, store: Store, root: str | Path, *, allow_pickle: bool = False,
+                 trusted_types: Sequence[str] = ()) -> None:
+        self.store = store
+        self.root = Path(root)
+        self.allow_pickle = allow_pickle
+        self.trusted_types = tuple(trusted_types)
+
+    # -- registering --------------------------------------------------------------------
+    def register(
+        self, name: str, model: Any, *, task: str, features: Sequence[str],
+        schema: Mapping[str, Any] | None = None, inputs: Mapping[str, str] | None = None,
+        reference: pd.DataFrame | None = None,
+        training_range: tuple[Any, Any] | None = None, data_hash: str = "",
+        params: Mapping[str, Any] | None = None, metrics: Mapping[str, float] | None = None,
+        seed: int | None = None, parent: int | None = None, trigger: str = "manual",
+    ) -> ModelVersion:
+        """Save ``model`` and its reference under the artifact root and record a new
+        version as the model's challenger."""
+        from datetime import datetime, timezone
+
+        self.store.add_model(name, task)
+        number = self.store.next_version(name)
+        folder = f"{name}/v{number}"
+        artifact = save_artifact(model, self.root, folder, allow_pickle=self.allow_pickle)
+        ref = None if reference is None else self._save_reference(reference, folder)
+        classes = getattr(model, "classes_", None)
+        mv = ModelVersion(
+            model=name, version=number, stage="challenger", task=task,
+            features=tuple(str(f) for f in features), artifact=artifact,
+            schema=dict(schema or {}), inputs=dict(inputs or {}),
+            classes=None if classes is None else tuple(_plain(c) for c in classes),
+            reference=ref,
+            training_range=None if training_range is None else (
+                str(training_range[0]), str(training_range[1])),
+            data_hash=data_hash, params=dict(params or {}),
+            metrics={k: float(v) for k, v in (metrics or {}).items()}, seed=seed,
+            parent=parent, trigger=trigger,
+            created_at=datetime.now(timezone.utc).isoformat(),
+        )
+        self.store.add_version(name, mv.to_dict(), version=number, reason=f"registered ({trigger})")
+        return mv
+
+    def _save_reference(self, frame: pd.DataFrame, folder: str) -> ArtifactRecord:
+        pq = require("pyarrow.parquet", extra="serve", feature="Storing references")
+        rel = f"{folder}/reference.parquet"
+        target = safe_artifact_path(self.root, rel)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        import pyarrow as pa
+
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), target)
+        return ArtifactRecord(rel, "parquet", sha256_file(target))
+
+    # -- reading ------------------------------------------------------------------------
+    def _version(self, row: Any) -> ModelVersion:
+        record = dict(row.record)
+        record["stage"] = row.stage
+        return ModelVersion.from_dict(record)
+
+    def get(self, name: str, version: int) -> ModelVersion:
+        """One version, with its current stage."""
+        return self._version(self.store.get_version(name, version))
+
+    def versions(self, name: str) -> list[ModelVersion]:
+        """Every version of ``name``, oldest first."""
+        return [self._version(r) for r in self.store.versions(name)]
+
+    def champion(self, name: str) -> ModelVersion | None:
+        """The current champion, or ``None``."""
+        row = self.store.version_in_stage(name, "champion")
+        return None if row is None else self._version(row)
+
+    def challenger(self, name: str) -> ModelVersion | None:
+        """The current challenger, or ``None``."""
+        row = self.store.version_in_stage(name, "challenger")
+        return None if row is None else self._version(row)
+
+    def history(self, name: str) -> list[StageChange]:
+        """Every stage change, oldest first: who was champion when."""
+        return self.store.stage_history(name)
+
+    def load(self, version: ModelVersion) -> Any:
+        """The version's model, after the path, checksum and library checks."""
+        return load_artifact(version.artifact, self.root, allow_pickle=self.allow_pickle,
+                             trusted_types=self.trusted_types)
+
+    def load_reference(self, version: ModelVersion) -> pd.DataFrame:
+        """The version's reference (its scored holdout), checksum verified."""
+        if version.reference is None:
+            raise DataError(f"version {version.version} of {version.model!r} has no reference.")
+        path = safe_artifact_path(self.root, version.reference.path)
+        data = path.read_bytes()
+        import hashlib
+
+        if hashlib.sha256(data).hexdigest() != version.reference.sha256:
+            raise DataError(f"reference {version.reference.path!r} does not match its recorded "
+                            "SHA-256; it was changed after registration.")
+        pq = require("pyarrow.parquet", extra="serve", feature="Reading references")
+        return pq.read_table(io.BytesIO(data)).to_pandas()
+
+    # -- stages -------------------------------------------------------------------------
+    def promote(self, name: str, version: int, *, reason: str = "manual") -> ModelVersion:
+        """Make ``version`` the champion (the previous champion is archived)."""
+        self.store.set_stage(name, version, "champion", reason=reason)
+        return self.get(name, version)
+
+    def rollback(self, name: str, version: int | None = None, *,
+                 reason: str = "rollback") -> ModelVersion:
+        """Make the previous champion (or ``version``) the champion again."""
+        current = self.champion(name)
+        if version is None:
+            past = [h.version for h in self.history(name) if h.stage == "champion"]
+            earlier = [v for v in past if current is None or v != current.version]
+            if not earlier:
+                raise DataError(f"model {name!r} has no earlier champion to roll back to.")
+            version = earlier[-1]
+        elif current is not None and version == current.version:
+            raise ParameterError.invalid("version", version, "a version other than the current "
+                                         "champion")
+        return self.promote(name, version, reason=reason)
+
+
+def _plain(v: Any) -> Any:
+    return v.item() if hasattr(v, "item") else v
