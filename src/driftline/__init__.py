@@ -31,6 +31,8 @@ _LAZY = {
     "TestResult": "driftline.stats",
     "Suite": "driftline.drift",
     "SuiteResult": "driftline.drift",
+    "register": "driftline.retrain",
+    "log_predictions": "driftline.serving",
 }
 _SUBMODULES = ("stats", "drift", "errors", "datasets")
 
@@ -47,6 +49,8 @@ if TYPE_CHECKING:  # pragma: no cover
         SuiteResult,
         compare,
     )
+    from driftline.retrain import register
+    from driftline.serving import log_predictions
     from driftline.stats import TestResult
 
 

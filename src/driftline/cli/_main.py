@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 import driftline
-from driftline.cli._io import check_no_empty_columns, read_table
 from driftline.cli._output import Progress, format_report, format_suite, one_line
+from driftline.cli._service import add_service_commands
+from driftline.drift._io import check_no_empty_columns, read_table
 from driftline.errors import DataError, DriftlineError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -176,7 +177,7 @@ def _add_outputs(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``driftline`` command."""
-    parser = _Parser(prog="driftline", description="Detect drift between two tables.",
+    parser = _Parser(prog="driftline", description="Detect drift, and train, serve and monitor models.",
                      epilog="Exit codes: 0 no drift / all conditions passed; 1 drift with "
                             "--fail-on-drift or a condition not passed; 2 usage or input error.")
     parser.add_argument("--version", action="version", version=f"driftline {driftline.__version__}")
@@ -202,6 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("--metric", type=_metric, action="append", metavar="NAME=VALUE",
                      help="a performance metric for the suite's conditions (repeatable)")
     chk.set_defaults(func=cmd_check)
+    add_service_commands(sub)
     return parser
 
 

@@ -1,4 +1,5 @@
-"""Serving: the inference protocols and, in coming releases, the routers and the log.
+"""Serving: the inference protocols, request validation, the prediction log writer, and the
+routes the app mounts (Open Inference Protocol v2, records API, feedback, ingestion, admin).
 
 Examples
 --------
@@ -8,6 +9,10 @@ Examples
 (1, 1)
 """
 
+from driftline.serving import _docs as docs_models
+from driftline.serving._auth import ROLES, Tokens
+from driftline.serving._ingest import log_frame, log_predictions, records_to_frame
+from driftline.serving._log import LogMetrics, PredictionLog
 from driftline.serving._oip import (
     DATATYPES,
     InferRequest,
@@ -15,6 +20,26 @@ from driftline.serving._oip import (
     decode_infer_request,
     encode_infer_response,
 )
+from driftline.serving._routes import ServingState, build_router, json_response
+from driftline.serving._service import LoadedModel, ModelService
 
-__all__ = ["DATATYPES", "InferRequest", "RequestError", "decode_infer_request",
-           "encode_infer_response"]
+__all__ = [
+    "DATATYPES",
+    "ROLES",
+    "InferRequest",
+    "LoadedModel",
+    "LogMetrics",
+    "ModelService",
+    "PredictionLog",
+    "RequestError",
+    "ServingState",
+    "Tokens",
+    "build_router",
+    "decode_infer_request",
+    "docs_models",
+    "encode_infer_response",
+    "json_response",
+    "log_frame",
+    "log_predictions",
+    "records_to_frame",
+]

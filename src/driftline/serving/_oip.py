@@ -34,14 +34,19 @@ class RequestError(DriftlineError):
 
     Examples
     --------
-    >>> RequestError(422, "too many rows").status
-    422
+    >>> RequestError(422, "too many rows", field="instances").to_dict()
+    {'error': 'too many rows', 'field': 'instances'}
     """
 
-    def __init__(self, status: int, detail: str) -> None:
+    def __init__(self, status: int, detail: str, *, field: str | None = None) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
+        self.field = field
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON error body: the problem and the field it is about (OIP's ``error`` key)."""
+        return {"error": self.detail, "field": self.field}
 
 
 @dataclass(frozen=True)
@@ -62,50 +67,54 @@ class InferRequest:
 def _column(inp: Any, index: int) -> tuple[str, int, np.ndarray]:
     if not isinstance(inp, Mapping):
         raise RequestError(422, f"inputs[{index}] must be an object with name, shape, "
-                                f"datatype and data; got {type(inp).__name__}.")
+                                f"datatype and data; got {type(inp).__name__}.", field=f"inputs[{index}]")
     name = inp.get("name")
     if not isinstance(name, str) or not name:
-        raise RequestError(422, f"inputs[{index}].name must be a non-empty string.")
+        raise RequestError(422, f"inputs[{index}].name must be a non-empty string.",
+                           field=f"inputs[{index}].name")
     if "binary_data_size" in (inp.get("parameters") or {}):
-        raise RequestError(400, "the binary-data extension is not supported; send JSON data.")
+        raise RequestError(400, "the binary-data extension is not supported; send JSON data.",
+                           field=f"inputs[{index}].parameters.binary_data_size")
     dtype = inp.get("datatype")
     if dtype not in DATATYPES:
         raise RequestError(422, f"inputs[{index}] ({name}).datatype must be one of "
-                                f"{', '.join(DATATYPES)}; got {dtype!r}.")
+                                f"{', '.join(DATATYPES)}; got {dtype!r}.", field=f"inputs[{index}].datatype")
     shape = inp.get("shape")
     ok_shape = (isinstance(shape, list) and len(shape) in (1, 2)
                 and all(isinstance(s, int) and s >= 0 for s in shape)
                 and (len(shape) == 1 or shape[1] == 1))
     if not ok_shape:
         raise RequestError(422, f"inputs[{index}] ({name}).shape must be [n] or [n, 1] for a "
-                                f"table column; got {shape!r}.")
+                                f"table column; got {shape!r}.", field=f"inputs[{index}].shape")
     data = inp.get("data")
     if not isinstance(data, list):
-        raise RequestError(422, f"inputs[{index}] ({name}).data must be a list.")
+        raise RequestError(422, f"inputs[{index}] ({name}).data must be a list.",
+                           field=f"inputs[{index}].data")
     flat = [x[0] if isinstance(x, list) and len(x) == 1 else x for x in data]
     if len(flat) != shape[0]:
         raise RequestError(422, f"inputs[{index}] ({name}) has {len(flat)} values but shape "
-                                f"{shape} says {shape[0]}.")
+                                f"{shape} says {shape[0]}.", field=f"inputs[{index}].data")
     return name, shape[0], _values(flat, dtype, name)
 
 
 def _values(flat: list[Any], dtype: str, name: str) -> np.ndarray:
     if dtype == "BYTES":
         if not all(v is None or isinstance(v, str) for v in flat):
-            raise RequestError(422, f"input {name!r} is BYTES: its values must be strings.")
+            raise RequestError(422, f"input {name!r} is BYTES: its values must be strings.", field=name)
         return np.asarray(flat, dtype=object)
     if dtype == "BOOL":
         if not all(isinstance(v, bool) for v in flat):
-            raise RequestError(422, f"input {name!r} is BOOL: its values must be true/false.")
+            raise RequestError(422, f"input {name!r} is BOOL: its values must be true/false.", field=name)
         return np.asarray(flat, dtype=bool)
     if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in flat):
-        raise RequestError(422, f"input {name!r} is {dtype}: its values must be numbers.")
+        raise RequestError(422, f"input {name!r} is {dtype}: its values must be numbers.", field=name)
     if any(isinstance(v, float) and not math.isfinite(v) for v in flat):
-        raise RequestError(422, f"input {name!r} holds a non-finite number (NaN or infinity).")
+        raise RequestError(422, f"input {name!r} holds a non-finite number (NaN or infinity).", field=name)
     try:
         return np.asarray(flat, dtype=DATATYPES[dtype])
     except OverflowError:
-        raise RequestError(422, f"input {name!r} holds a value outside {dtype}'s range.") from None
+        raise RequestError(422, f"input {name!r} holds a value outside {dtype}'s range.",
+                           field=name) from None
 
 
 def decode_infer_request(body: Any, *, max_rows: int = 10_000) -> InferRequest:
@@ -123,23 +132,24 @@ def decode_infer_request(body: Any, *, max_rows: int = 10_000) -> InferRequest:
     import pandas as pd
 
     if not isinstance(body, Mapping):
-        raise RequestError(422, "the body must be a JSON object with an 'inputs' list.")
+        raise RequestError(422, "the body must be a JSON object with an 'inputs' list.", field="body")
     inputs = body.get("inputs")
     if not isinstance(inputs, list) or not inputs:
-        raise RequestError(422, "'inputs' must be a non-empty list of columns.")
+        raise RequestError(422, "'inputs' must be a non-empty list of columns.", field="inputs")
     rid = body.get("id")
     if rid is not None and not isinstance(rid, str):
-        raise RequestError(422, f"'id' must be a string; got {type(rid).__name__}.")
+        raise RequestError(422, f"'id' must be a string; got {type(rid).__name__}.", field="id")
     columns = [_column(inp, i) for i, inp in enumerate(inputs)]
     names = [c[0] for c in columns]
     if len(set(names)) != len(names):
-        raise RequestError(422, "input names must be unique (one input per column).")
+        raise RequestError(422, "input names must be unique (one input per column).", field="inputs")
     rows = {c[1] for c in columns}
     if len(rows) > 1:
-        raise RequestError(422, f"all inputs must have the same number of rows; got {sorted(rows)}.")
+        raise RequestError(422, f"all inputs must have the same number of rows; got {sorted(rows)}.",
+                           field="inputs")
     n = rows.pop()
     if n > max_rows:
-        raise RequestError(422, f"{n} rows is more than the limit of {max_rows} per request.")
+        raise RequestError(422, f"{n} rows is more than the limit of {max_rows} per request.", field="inputs")
     return InferRequest(rid, pd.DataFrame({name: values for name, _, values in columns}))
 
 

@@ -1,0 +1,166 @@
+"""The service commands: ``train``, ``serve``, ``ingest``, ``promote``, ``rollback`` and
+``versions``. Each reads a project file (default ``./driftline.yaml``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+__all__ = ["add_service_commands"]
+
+EXIT_OK, EXIT_FAILED = 0, 1
+
+
+def _emit(args: argparse.Namespace, console: Any, payload: dict[str, Any], text: str) -> None:
+    if args.json == "-":
+        print(json.dumps(payload, default=str, indent=2))
+    elif args.json:
+        with open(args.json, "w", encoding="utf-8") as fh:
+            json.dump(payload, fh, default=str, indent=2)
+    console.summary(text)
+
+
+def cmd_train(args: argparse.Namespace, console: Any) -> int:
+    """``driftline train PROJECT [--promote]``: train, score the holdout, register."""
+    from driftline.retrain import register
+
+    res = register(args.project, promote=args.promote, trigger="manual")
+    assert res.version is not None
+    mv = res.version
+    metrics = ", ".join(f"{k}={v:.4g}" for k, v in mv.metrics.items())
+    _emit(args, console, res.to_dict(),
+          f"registered {mv.model} version {mv.version} ({mv.stage}); holdout {metrics}\n"
+          f"{res.reason}")
+    return EXIT_OK if res.promoted or not args.promote else EXIT_FAILED
+
+
+def cmd_serve(args: argparse.Namespace, console: Any) -> int:
+    """``driftline serve PROJECT... [--host --port]``: serve the models."""
+    import uvicorn
+
+    from driftline.app import check_bind, create_app
+
+    app = create_app(args.projects)
+    services = app.state.serving.services.values()
+    check_bind(args.host, all(s.tokens.complete for s in services), args.insecure)
+    for s in services:
+        state = f"version {s.current.number}" if s.current else f"not ready ({s.load_error})"
+        console.summary(f"serving {s.name}: {state}")
+    console.summary(f"listening on http://{args.host}:{args.port}")
+    sys.stdout.flush()
+    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="warning",
+                http="httptools", loop="auto", timeout_graceful_shutdown=30)
+    return EXIT_OK
+
+
+def cmd_ingest(args: argparse.Namespace, console: Any) -> int:
+    """``driftline ingest FILE``: log predictions of a model served elsewhere."""
+    from driftline.drift._io import read_table
+    from driftline.serving import RequestError, log_predictions
+
+    frame = read_table(args.file, "ingested")
+    try:
+        res = log_predictions(frame, args.project, version=args.model_version)
+    except RequestError as exc:
+        from driftline.errors import DataError
+
+        raise DataError(f"{args.file}: {exc.detail}") from None
+    _emit(args, console, {"written": res.n_written, "replayed": len(res.replayed),
+                          "rows": len(res.ids)},
+          f"logged {res.n_written} rows ({len(res.replayed)} replayed ids skipped)")
+    return EXIT_OK
+
+
+def _stage(args: argparse.Namespace, console: Any, action: str) -> int:
+    from driftline.config import load_project
+    from driftline.retrain import open_registry
+
+    project = load_project(args.project, check_files=False)
+    registry = open_registry(project)
+    name = project.config.model.name
+    if action == "promote":
+        version = args.version
+        if version is None:
+            challenger = registry.challenger(name)
+            if challenger is None:
+                from driftline.errors import DataError
+
+                raise DataError(f"{name!r} has no challenger; give --version.")
+            version = challenger.version
+        mv = registry.promote(name, version, reason=args.reason or "promoted from the CLI")
+    else:
+        mv = registry.rollback(name, args.version, reason=args.reason or "rolled back from the CLI")
+    _emit(args, console, mv.to_dict(), f"{name}: version {mv.version} is champion "
+                                       "(running servers pick it up within seconds)")
+    return EXIT_OK
+
+
+def cmd_versions(args: argparse.Namespace, console: Any) -> int:
+    """``driftline versions``: every version, its stage and metrics, and the stage history."""
+    from driftline.config import load_project
+    from driftline.retrain import open_registry
+
+    project = load_project(args.project, check_files=False)
+    registry = open_registry(project)
+    name = project.config.model.name
+    registry.store.add_model(name, project.config.model.task)
+    versions = registry.versions(name)
+    history = registry.history(name)
+    lines = [f"{v.version:>4}  {v.stage:<10}  {v.trigger:<10}  "
+             + ", ".join(f"{k}={x:.4g}" for k, x in v.metrics.items()) for v in versions]
+    _emit(args, console, {"versions": [v.to_dict() for v in versions],
+                          "history": [h.to_dict() for h in history]},
+          "\n".join(lines) or f"{name} has no versions yet")
+    return EXIT_OK
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", metavar="FILE", help="write JSON to FILE ('-' for stdout)")
+    p.add_argument("--quiet", "-q", action="store_true", help="print no summary")
+
+
+def add_service_commands(sub: Any) -> None:
+    """Add the service commands to the ``driftline`` parser."""
+    project_help = "the project file (default: driftline.yaml)"
+    tr = sub.add_parser("train", help="train, score the holdout and register a model version")
+    tr.add_argument("project", nargs="?", default="driftline.yaml", help=project_help)
+    tr.add_argument("--promote", action="store_true",
+                    help="make it champion (the first version without comparison; later ones "
+                         "only if at least as good as the champion on the holdout; exit 1 if not)")
+    _common(tr)
+    tr.set_defaults(func=cmd_train)
+
+    sv = sub.add_parser("serve", help="serve one or more models (one project file each)")
+    sv.add_argument("projects", nargs="+", metavar="PROJECT", help="project files")
+    sv.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    sv.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    sv.add_argument("--insecure", action="store_true",
+                    help="allow a non-loopback address without tokens (not recommended)")
+    _common(sv)
+    sv.set_defaults(func=cmd_serve)
+
+    ing = sub.add_parser("ingest", help="log predictions of a model served elsewhere")
+    ing.add_argument("file", metavar="FILE", help="features, prediction, optional score_<label>, "
+                                                  "id, timestamp and target columns")
+    ing.add_argument("--project", default="driftline.yaml", help=project_help)
+    ing.add_argument("--model-version", type=int, default=None,
+                     help="the version that made the predictions (default: the champion's)")
+    _common(ing)
+    ing.set_defaults(func=cmd_ingest)
+
+    for action in ("promote", "rollback"):
+        p = sub.add_parser(action, help=f"{action} a version (admin)")
+        p.add_argument("project", nargs="?", default="driftline.yaml", help=project_help)
+        p.add_argument("--version", type=int, default=None,
+                       help="the version (promote: default the challenger; rollback: default "
+                            "the previous champion)")
+        p.add_argument("--reason", default=None, help="recorded in the stage history")
+        _common(p)
+        p.set_defaults(func=lambda a, c, _action=action: _stage(a, c, _action))
+
+    vs = sub.add_parser("versions", help="list versions, stages and the stage history")
+    vs.add_argument("project", nargs="?", default="driftline.yaml", help=project_help)
+    _common(vs)
+    vs.set_defaults(func=cmd_versions)
