@@ -81,6 +81,8 @@ def test_delete_ids_removes_values_labels_and_idempotency_rows(store_url):
         assert not {"v-r3", "v-s1"} & set(table["secret"].to_pylist())
     assert label_ids(store) == {"r5"}  # a label with no stored prediction is erased too
     assert_consistent(store)
+    got = store.get_predictions("m", ["r3", "r9", "s2"]).set_index("id")["secret"].to_dict()
+    assert got == {"r9": "v-r9", "s2": "v-s2"}  # row_index was renumbered with the blob
 
     again = log(store, ["r3"], [T0], tag="new")  # an erased id is a new prediction
     assert again.n_written == 1 and again.replayed == ()
@@ -180,6 +182,9 @@ def test_a_batch_with_old_and_recent_rows_interleaved(store_url, action, seed):
     assert res.deleted == (20 if action == "delete" else 10) and res.batches_rewritten == 1
     assert window.set_index("id").loc[recent, "secret"].tolist() == [f"v-{i}" for i in recent]
     assert_consistent(store)
+    got = store.get_predictions("m", list(window["id"]))
+    assert sorted(got["id"]) == sorted(window["id"])
+    assert (got["secret"] == "v-" + got["id"]).all()
 
 
 def test_downsample_is_repeatable_with_the_seed(store_url, tmp_path):
