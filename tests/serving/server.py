@@ -37,8 +37,8 @@ class Server:
         cmd = [DRIFTLINE, "serve", *self.projects, "--port", str(self.port)]
         if self.cpu is not None:
             cmd = ["taskset", "-c", str(self.cpu), *cmd]
-        log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(cmd, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        with open(self.log_path, "ab") as log:  # the child keeps its own copy of the handle
+            self.proc = subprocess.Popen(cmd, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         path = "/v2/health/ready" if ready else "/v2/health/live"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -76,7 +76,9 @@ class Server:
                 self.kill()
 
     def __enter__(self) -> Server:
-        return self.start()
+        if self.proc is None or self.proc.poll() is not None:
+            self.start()
+        return self
 
     def __exit__(self, *exc) -> None:
         self.stop()

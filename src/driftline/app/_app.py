@@ -219,7 +219,10 @@ def _install_errors(app: FastAPI) -> None:
         assert isinstance(exc, HTTPException)
         text = {404: "no such endpoint.", 405: "method not allowed on this endpoint."}.get(
             exc.status_code, "request refused.")
-        return json_response({"error": text, "field": None}, exc.status_code)
+        response = json_response({"error": text, "field": None}, exc.status_code)
+        for key, value in (exc.headers or {}).items():  # e.g. Allow on a 405
+            response.headers[key] = value
+        return response
 
     async def validation_error(request: Any, exc: Exception) -> Any:
         assert isinstance(exc, RequestValidationError)

@@ -96,7 +96,7 @@ class LogRecord(BaseModel):
     features: dict[str, Scalar | None]
     prediction: Scalar
     scores: dict[str, float] | None = None
-    model_version: int | None = None
+    model_version: int | None = Field(None, ge=0, le=2**31 - 1)
 
 
 class LogBody(BaseModel):
@@ -112,7 +112,7 @@ class Logged(BaseModel):
 
 class StageBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    version: int | None = Field(None, ge=1)
+    version: int | None = Field(None, ge=1, le=2**31 - 1)
     reason: str | None = Field(None, max_length=200)
 
 
@@ -161,8 +161,9 @@ _JSON_TYPE = {"number": {"type": "number"}, "boolean": {"type": "boolean"},
               "string": {"type": "string"}}
 
 
-def instance_schema(inputs: dict[str, str] | None) -> dict[str, Any]:
-    """The JSON schema of one row for a model with these inputs (any object if unknown).
+def instance_schema(inputs: dict[str, str] | None, *, nullable: bool = False) -> dict[str, Any]:
+    """The JSON schema of one row for a model with these inputs (any object if unknown);
+    ``nullable`` lets every feature be null (logged rows may have missing values).
 
     Examples
     --------
@@ -172,5 +173,10 @@ def instance_schema(inputs: dict[str, str] | None) -> dict[str, Any]:
     if not inputs:
         return {"type": "object"}
     return {"type": "object", "additionalProperties": False, "required": list(inputs),
-            "properties": {n: {"anyOf": [_JSON_TYPE[t or "number"], {"type": "null"}]}
+            "properties": {n: _property(t + "?" if nullable and not t.endswith("?") else t)
                            for n, t in inputs.items()}}
+
+
+def _property(kind: str) -> dict[str, Any]:
+    base = _JSON_TYPE[kind.rstrip("?") or "number"]
+    return {"anyOf": [base, {"type": "null"}]} if kind.endswith("?") else dict(base)

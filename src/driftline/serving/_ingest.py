@@ -8,6 +8,8 @@ champion's inputs (when there is a champion), finite numbers, PII protected, ids
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,9 +29,10 @@ if TYPE_CHECKING:
 __all__ = ["log_frame", "log_predictions", "records_to_frame"]
 
 
-def records_to_frame(records: Any, max_rows: int) -> pd.DataFrame:
+def records_to_frame(records: Any, max_rows: int,
+                     features: list[str] | None = None) -> pd.DataFrame:
     """The ``/log`` body's records → one flat frame (features, prediction, score_<label>,
-    id, timestamp, model_version).
+    id, timestamp, model_version). With ``features``, every record must carry exactly those.
 
     Examples
     --------
@@ -57,10 +60,14 @@ def records_to_frame(records: Any, max_rows: int) -> pd.DataFrame:
         if not isinstance(feats, dict) or not feats:
             raise RequestError(422, f"{where}.features must be a non-empty object.",
                                field=f"{where}.features")
-        if "prediction" not in rec or isinstance(rec["prediction"], (dict, list)):
+        if features is not None and feats.keys() != set(features):
+            from driftline.serving._validate import _key_error
+
+            _key_error(feats, features, f"{where}.features")
+        if rec.get("prediction") is None or isinstance(rec["prediction"], (dict, list)):
             raise RequestError(422, f"{where}.prediction must be a number, string or boolean.",
                                field=f"{where}.prediction")
-        scores = rec.get("scores") or {}
+        scores = {} if rec.get("scores") is None else rec["scores"]
         if not isinstance(scores, dict) or not all(
                 isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v)
                 for v in scores.values()):
@@ -68,11 +75,32 @@ def records_to_frame(records: Any, max_rows: int) -> pd.DataFrame:
                                field=f"{where}.scores")
         row = {**feats, "prediction": rec["prediction"],
                **{f"score_{k}": v for k, v in scores.items()}}
+        rid, when = rec.get("id"), rec.get("timestamp")
+        if rid is not None and not (isinstance(rid, str) and 0 < len(rid) <= 128):
+            raise RequestError(422, f"{where}.id must be a string of 1-128 characters.",
+                               field=f"{where}.id")
+        if when is not None and not isinstance(when, str):
+            raise RequestError(422, f"{where}.timestamp must be an ISO 8601 string.",
+                               field=f"{where}.timestamp")
+        mv = rec.get("model_version")
+        integral = isinstance(mv, int) or (isinstance(mv, float) and mv.is_integer())
+        if mv is not None and (isinstance(mv, bool) or not integral or not 0 <= mv < 2**31):
+            raise RequestError(422, f"{where}.model_version must be a non-negative integer.",
+                               field=f"{where}.model_version")
         for key in ("id", "timestamp", "model_version"):
             if rec.get(key) is not None:
                 row[key] = rec[key]
         rows.append(row)
+    if len({_json_kind(r["prediction"]) for r in rows}) > 1:  # mixed types: keep them as text
+        for r in rows:
+            r["prediction"] = json.dumps(r["prediction"]) if not isinstance(
+                r["prediction"], str) else r["prediction"]
     return pd.DataFrame(rows)
+
+
+def _json_kind(v: Any) -> str:
+    return ("boolean" if isinstance(v, bool) else "number" if isinstance(v, (int, float))
+            else "string" if isinstance(v, str) else "null")
 
 
 def log_frame(registry: Registry, name: str, frame: pd.DataFrame, *,
@@ -99,28 +127,34 @@ def log_frame(registry: Registry, name: str, frame: pd.DataFrame, *,
         raise RequestError(422, "the rows need a 'prediction' column.", field="prediction")
     frame = frame.reset_index(drop=True)
     ids = None
-    if id_column in frame.columns:
-        ids_s = frame[id_column]
-        if ids_s.isna().any():
-            raise RequestError(422, f"column {id_column!r} has missing ids.", field=id_column)
-        ids = [str(i) for i in ids_s]
+    if id_column in frame.columns:  # rows without an id get a generated one
+        raw = frame[id_column]
+        ids = [uuid.uuid4().hex if _missing(v) else str(v) for v in raw]
         if len(set(ids)) != len(ids):
             raise RequestError(422, f"column {id_column!r} repeats an id.", field=id_column)
     ts = None
-    if timestamp_column in frame.columns:
+    if timestamp_column in frame.columns:  # rows without a time are logged as of now
         try:
-            ts = pd.to_datetime(frame[timestamp_column], utc=True, format="mixed")
-        except (ValueError, TypeError):
+            ts = pd.to_datetime(frame[timestamp_column], utc=True, format="ISO8601")
+        except (ValueError, TypeError, OverflowError):
             raise RequestError(422, f"column {timestamp_column!r} holds a value that is not "
-                                    "an ISO 8601 time.", field=timestamp_column) from None
-        if ts.isna().any():
-            raise RequestError(422, f"column {timestamp_column!r} has missing times.",
-                               field=timestamp_column)
+                                    "an ISO 8601 time within 1677-2262.",
+                               field=timestamp_column) from None
+        given = frame[timestamp_column].notna().to_numpy()
+        if (ts.isna().to_numpy() & given).any():
+            raise RequestError(422, f"column {timestamp_column!r} holds a value that is not an "
+                                    "ISO 8601 time.", field=timestamp_column)
+        ts = ts.fillna(pd.Timestamp.now(tz="UTC"))
     if version is None and "model_version" in frame.columns:
-        versions = frame["model_version"].dropna().unique()
-        if len(versions) > 1:
-            raise RequestError(422, "log one model_version per batch.", field="model_version")
-        version = int(versions[0]) if len(versions) else None
+        values = [v for v in frame["model_version"] if not _missing(v)]
+        if any(isinstance(v, bool) or not isinstance(v, (int, np.integer, float))
+               or v != int(v) or not 0 <= v < 2**31 for v in values):
+            raise RequestError(422, "model_version must be a non-negative integer.",
+                               field="model_version")
+        if len(set(values)) > 1:  # one log call per version, in order
+            return _per_version(registry, name, frame, pii=pii, salt=salt, ids=ids, ts=ts,
+                                id_column=id_column, timestamp_column=timestamp_column)
+        version = int(values[0]) if values else None
     champion = registry.champion(name)
     if version is None:
         version = 0 if champion is None else champion.version
@@ -128,7 +162,7 @@ def log_frame(registry: Registry, name: str, frame: pd.DataFrame, *,
     meta = {id_column, timestamp_column, "model_version", "prediction", *scores}
     features = frame[[c for c in frame.columns if c not in meta]]
     if champion is not None and champion.inputs:
-        features = check_frame(features, champion.inputs)
+        features = check_frame(features, champion.inputs, allow_null=True)
     else:
         _check_finite(features)
     if not features.shape[1]:
@@ -143,6 +177,28 @@ def log_frame(registry: Registry, name: str, frame: pd.DataFrame, *,
         timestamps=None if ts is None else list(ts),
         scores=frame[scores].rename(columns=lambda c: str(c)[len("score_"):]) if scores else None,
         source="ingested")
+
+
+def _per_version(registry: Registry, name: str, frame: pd.DataFrame, *, ids: list[str] | None,
+                 ts: Any, **kw: Any) -> LogResult:
+    from driftline.store import LogResult
+
+    frame = frame.assign(**{kw["id_column"]: ids or [uuid.uuid4().hex for _ in range(len(frame))]})
+    if ts is not None:
+        frame[kw["timestamp_column"]] = ts
+    champion = registry.champion(name)
+    default = 0 if champion is None else champion.version
+    key = frame["model_version"].map(lambda v: default if _missing(v) else int(v))
+    parts = [log_frame(registry, name, part.drop(columns=["model_version"]), version=int(v), **kw)
+             for v, part in frame.groupby(key, sort=True)]
+    replayed = {i for p in parts for i in p.replayed}
+    out_ids = [str(i) for i in frame[kw["id_column"]]]
+    return LogResult(tuple(out_ids), tuple(i for i in out_ids if i in replayed),
+                     sum(p.n_written for p in parts))
+
+
+def _missing(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and np.isnan(v))
 
 
 def _check_finite(frame: pd.DataFrame) -> None:

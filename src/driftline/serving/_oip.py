@@ -76,7 +76,7 @@ def _column(inp: Any, index: int) -> tuple[str, int, np.ndarray]:
         raise RequestError(400, "the binary-data extension is not supported; send JSON data.",
                            field=f"inputs[{index}].parameters.binary_data_size")
     dtype = inp.get("datatype")
-    if dtype not in DATATYPES:
+    if not isinstance(dtype, str) or dtype not in DATATYPES:
         raise RequestError(422, f"inputs[{index}] ({name}).datatype must be one of "
                                 f"{', '.join(DATATYPES)}; got {dtype!r}.", field=f"inputs[{index}].datatype")
     shape = inp.get("shape")

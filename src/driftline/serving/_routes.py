@@ -90,7 +90,7 @@ async def read_json(request: Request, limit: int, *, allow_empty: bool = False) 
                                     "(limits.max_body_bytes).", field="body")
         chunks.append(chunk)
     body = b"".join(chunks)
-    if not body.strip() and allow_empty:
+    if not body and allow_empty:
         return {}
     check_content_type(request.headers.get("content-type"))
     return parse_json(body)
@@ -280,7 +280,7 @@ def build_router(state: ServingState) -> APIRouter:
                          "shape": [-1, len(loaded.classes)]})
         versions = [] if loaded is None else [str(loaded.number)]
         return {"name": svc.name, "versions": versions, "platform": "driftline",
-                "inputs": [{"name": k, "datatype": dtype.get(v, "FP64"), "shape": [-1]}
+                "inputs": [{"name": k, "datatype": dtype.get(v.rstrip("?"), "FP64"), "shape": [-1]}
                            for k, v in inputs.items()],
                 "outputs": outs}
 
@@ -330,7 +330,8 @@ def build_router(state: ServingState) -> APIRouter:
 
         body = _object(await read_json(request, svc.project.config.limits.max_body_bytes),
                        {"records"}, "with 'records'")
-        frame = records_to_frame(body.get("records"), svc.max_rows)
+        features = None if svc.current is None else list(svc.current.inputs)
+        frame = records_to_frame(body.get("records"), svc.max_rows, features)
         try:
             res = await asyncio.to_thread(log_frame, svc.registry, svc.name, frame, pii=svc.pii,
                                           salt=svc.salt)
@@ -350,14 +351,8 @@ def build_router(state: ServingState) -> APIRouter:
         async def change(request: Request, svc: ModelService) -> Any:
             body = _object(await read_json(request, 64 * 1024, allow_empty=True),
                            {"version", "reason"}, "with optional 'version' and 'reason'")
-            version = body.get("version")
-            if version is not None and (not isinstance(version, int) or isinstance(version, bool)
-                                        or version < 1):
-                raise RequestError(422, "version must be a positive integer.", field="version")
-            reason = body.get("reason") or f"{action} through the admin API"
-            if not isinstance(reason, str) or len(reason) > 200:
-                raise RequestError(422, "reason must be a string of at most 200 characters.",
-                                   field="reason")
+            version = _version_field(body.get("version"))
+            reason = _reason(body.get("reason"), f"{action} through the admin API")
             previous = None if svc.current is None else svc.current.number
             loaded = await asyncio.to_thread(svc.swap_to, version, action=action, reason=reason)
             if state.metrics is not None:
@@ -369,10 +364,7 @@ def build_router(state: ServingState) -> APIRouter:
     async def retrain(request: Request, svc: ModelService) -> Any:
         body = _object(await read_json(request, 64 * 1024, allow_empty=True), {"reason"},
                        "with an optional 'reason'")
-        reason = body.get("reason") or "requested through the admin API"
-        if not isinstance(reason, str) or len(reason) > 200:
-            raise RequestError(422, "reason must be a string of at most 200 characters.",
-                               field="reason")
+        reason = _reason(body.get("reason"), "requested through the admin API")
         event = await asyncio.to_thread(svc.registry.store.add_event, svc.name,
                                         "retrain_requested", {"reason": reason})
         return 202, {"status": "recorded", "event_id": event}
@@ -413,6 +405,29 @@ def build_router(state: ServingState) -> APIRouter:
     return router
 
 
+def _version_field(value: Any) -> int | None:
+    """A version number: a positive integer (JSON may write it as 3.0)."""
+    if value is None:
+        return None
+    if (isinstance(value, bool) or not isinstance(value, (int, float))
+            or value != int(value) or not 1 <= value <= _MAX_VERSION):
+        raise RequestError(422, f"version must be an integer from 1 to {_MAX_VERSION}.",
+                           field="version")
+    return int(value)
+
+
+def _reason(value: Any, default: str) -> str:
+    if value is None:
+        return default
+    if not isinstance(value, str) or len(value) > 200:
+        raise RequestError(422, "reason must be a string of at most 200 characters.",
+                           field="reason")
+    return value or default
+
+
+_MAX_VERSION = 2**31 - 1
+
+
 def _feedback_items(body: Any, max_rows: int) -> list[tuple[str, Any]]:
     if isinstance(body, dict) and "feedback" in body:
         _object(body, {"feedback"}, "with 'feedback'")
@@ -437,9 +452,7 @@ def _feedback_items(body: Any, max_rows: int) -> list[tuple[str, Any]]:
             raise RequestError(422, f"{at}.label must be a finite number, a string or a "
                                     "boolean.", field=f"{at}.label")
         items.append((i, label))
-    if len({i for i, _ in items}) != len(items):
-        raise RequestError(422, "feedback repeats an id.", field="feedback")
-    return items
+    return list(dict(items).items())  # a repeated id: the last label wins, as in the store
 
 
 def _request_doc(kind: str | None, svc: ModelService) -> dict[str, Any] | None:
@@ -452,16 +465,18 @@ def _request_doc(kind: str | None, svc: ModelService) -> dict[str, Any] | None:
             "properties": {
                 "instances": {"type": "array", "minItems": 1, "maxItems": svc.max_rows,
                               "items": docs.instance_schema(inputs)},
-                "ids": {"type": "array", "items": {"type": "string", "minLength": 1,
-                                                   "maxLength": 128}}}}
+                "ids": {"anyOf": [{"type": "null"}, {
+                    "type": "array", "minItems": 1, "maxItems": svc.max_rows, "uniqueItems": True,
+                    "items": {"type": "string", "minLength": 1, "maxLength": 128}}]}}}
     elif kind == "infer":
         schema = {"type": "object", "required": ["inputs"], "properties": {
             "id": {"type": "string"},
             "parameters": {"type": "object"},
             "inputs": {"type": "array", "minItems": 1, "items": {
                 "type": "object", "required": ["name", "shape", "datatype", "data"],
-                "properties": {"name": {"type": "string"},
-                               "shape": {"type": "array", "items": {"type": "integer"}},
+                "properties": {"name": {"type": "string", "minLength": 1},
+                               "shape": {"type": "array", "minItems": 1, "maxItems": 2,
+                                         "items": {"type": "integer", "minimum": 0}},
                                "datatype": {"type": "string", "enum": sorted(
                                    ["BOOL", "INT64", "FP64", "BYTES", "FP32", "INT32"])},
                                "data": {"type": "array"}}}}}}
@@ -469,6 +484,13 @@ def _request_doc(kind: str | None, svc: ModelService) -> dict[str, Any] | None:
         model = {"feedback": docs.FeedbackBatch, "log": docs.LogBody, "stage": docs.StageBody,
                  "retrain": docs.RetrainBody}[kind]
         schema = _inline(model.model_json_schema())
+        if kind == "log":  # the features of each record follow the model's row schema
+            inputs = None if svc.current is None else svc.current.inputs
+            record = schema["properties"]["records"]["items"]
+            record["properties"]["features"] = docs.instance_schema(inputs, nullable=True)
+            record["properties"]["timestamp"] = {"anyOf": [
+                {"type": "string", "format": "date-time"}, {"type": "null"}]}
+            schema["properties"]["records"]["maxItems"] = svc.max_rows
         if kind == "feedback":
             schema = {"anyOf": [_inline(docs.FeedbackItem.model_json_schema()), schema]}
     return {"requestBody": {"required": kind not in ("stage", "retrain"),

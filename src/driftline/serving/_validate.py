@@ -14,9 +14,21 @@ from driftline.serving._oip import RequestError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["check_frame", "records_frame", "row_count"]
+__all__ = ["check_frame", "records_frame", "row_count", "split_kind"]
 
 _PY = {"number": (int, float), "boolean": (bool,), "string": (str,)}
+
+
+def split_kind(kind: str) -> tuple[str, bool]:
+    """``"number?"`` → ``("number", True)``: the JSON type, and whether null is accepted
+    (a feature that had missing values in training).
+
+    Examples
+    --------
+    >>> split_kind("number?"), split_kind("string")
+    (('number', True), ('string', False))
+    """
+    return (kind[:-1], True) if kind.endswith("?") else (kind or "number", False)
 
 
 def row_count(rows: Any, field: str, max_rows: int) -> int:
@@ -35,9 +47,9 @@ def row_count(rows: Any, field: str, max_rows: int) -> int:
     return len(rows)
 
 
-def _type_ok(value: Any, kind: str) -> bool:
+def _type_ok(value: Any, kind: str, nullable: bool) -> bool:
     if value is None:
-        return True
+        return nullable
     if kind == "number":
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return False
@@ -49,7 +61,8 @@ def records_frame(rows: list[Any], inputs: Mapping[str, str], *, field: str = "i
                   ) -> pd.DataFrame:
     """Rows (one JSON object each) → a DataFrame with the features in order.
 
-    ``null`` is accepted as a missing value. Errors name the row and the field.
+    ``null`` is accepted as a missing value for features that had missing values in
+    training (``"number?"``). Errors name the row and the field.
 
     Examples
     --------
@@ -73,11 +86,14 @@ def records_frame(rows: list[Any], inputs: Mapping[str, str], *, field: str = "i
             _key_error(row, names, f"{field}[{i}]")
         for n in names:
             v = row[n]
-            if not _type_ok(v, inputs[n]):
-                raise RequestError(422, f"{field}[{i}].{n} must be {_article(inputs[n])}; got "
-                                        f"{_show(v)}.", field=f"{field}[{i}].{n}")
+            kind, nullable = split_kind(inputs[n])
+            if not _type_ok(v, kind, nullable):
+                extra = (" (it had no missing values in training, so the model need not "
+                         "handle them)") if v is None else ""
+                raise RequestError(422, f"{field}[{i}].{n} must be {_article(kind)}; got "
+                                        f"{_show(v)}{extra}.", field=f"{field}[{i}].{n}")
             columns[n].append(v)
-    return pd.DataFrame({n: _column(columns[n], inputs[n]) for n in names})
+    return pd.DataFrame({n: _column(columns[n], split_kind(inputs[n])[0]) for n in names})
 
 
 def _column(values: list[Any], kind: str) -> Any:
@@ -86,8 +102,11 @@ def _column(values: list[Any], kind: str) -> Any:
     return np.array(values, dtype=object)
 
 
-def check_frame(frame: pd.DataFrame, inputs: Mapping[str, str]) -> pd.DataFrame:
-    """Check an OIP-decoded frame's columns and types; return it with features in order.
+def check_frame(frame: pd.DataFrame, inputs: Mapping[str, str], *,
+                allow_null: bool = False) -> pd.DataFrame:
+    """Check a decoded frame's columns and types; return it with features in order.
+
+    Missing values pass for nullable inputs, or everywhere with ``allow_null`` (logging).
 
     Examples
     --------
@@ -95,21 +114,37 @@ def check_frame(frame: pd.DataFrame, inputs: Mapping[str, str]) -> pd.DataFrame:
     >>> check_frame(pd.DataFrame({"c": ["a"], "x": [1]}), {"x": "number", "c": "string"}).columns.tolist()
     ['x', 'c']
     """
+    import pandas as pd
+
     have = [str(c) for c in frame.columns]
     names = list(inputs)
     if set(have) != set(names):
         _key_error(dict.fromkeys(have), names, "inputs")
+    out = {}
     for n in names:
-        col = frame[n].to_numpy()
-        kind = inputs[n]
-        ok = (col.dtype.kind in "iuf" if kind == "number" else
-              col.dtype.kind == "b" if kind == "boolean" else col.dtype.kind in "OU")
+        kind, nullable = split_kind(inputs[n])
+        series = frame[n]
+        missing = series.isna().to_numpy()
+        if missing.any() and not (nullable or allow_null):
+            raise RequestError(422, f"input {n!r} has missing values, and it had none in "
+                                    "training.", field=n)
+        col = series.to_numpy()
+        values = col[~missing]
+        if kind == "number":
+            ok = col.dtype.kind in "iuf" or all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+            if ok and not np.isfinite(np.asarray(values, dtype=np.float64)).all():
+                raise RequestError(422, f"input {n!r} holds a non-finite number.", field=n)
+        elif kind == "boolean":
+            ok = col.dtype.kind == "b" or all(isinstance(v, (bool, np.bool_)) for v in values)
+        else:
+            ok = col.dtype.kind in "OU" and all(isinstance(v, str) for v in values)
         if not ok:
             raise RequestError(422, f"input {n!r} must be {_article(kind)} column (datatype "
                                     f"{_DATATYPE[kind]}); got {col.dtype}.", field=n)
-        if kind == "number" and col.dtype.kind == "f" and not np.isfinite(col).all():
-            raise RequestError(422, f"input {n!r} holds a non-finite number.", field=n)
-    return frame[names]
+        out[n] = series.astype(np.float64) if kind == "number" and col.dtype.kind == "O" \
+            else series
+    return pd.DataFrame(out)
 
 
 _DATATYPE = {"number": "FP64 or INT64", "boolean": "BOOL", "string": "BYTES"}
