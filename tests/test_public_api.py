@@ -8,7 +8,8 @@ import inspect
 import pytest
 
 PACKAGES = ["driftline", "driftline.stats", "driftline.drift", "driftline.errors", "driftline.config",
-            "driftline.registry", "driftline.serving"]
+            "driftline.registry", "driftline.serving", "driftline.store", "driftline.retrain",
+            "driftline.app", "driftline.telemetry"]
 
 
 @pytest.mark.parametrize("name", PACKAGES)
@@ -22,7 +23,8 @@ def test_all_is_sorted_and_resolves(name):
 
 
 @pytest.mark.parametrize("name", ["driftline.stats", "driftline.drift", "driftline.config",
-                                  "driftline.registry", "driftline.serving"])
+                                  "driftline.registry", "driftline.serving", "driftline.store",
+                                  "driftline.retrain", "driftline.app", "driftline.telemetry"])
 def test_public_functions_have_examples(name):
     mod = importlib.import_module(name)
     missing = []

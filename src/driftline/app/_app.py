@@ -151,9 +151,16 @@ def create_app(projects: Sequence[Project | str | Path],
 
 
 async def _poll(state: ServingState, seconds: float) -> None:
-    """Follow the champion the store names (promotions by the CLI or another replica)."""
+    """Follow the champion the store names (promotions by the CLI or another replica), and
+    apply each project's retention policy once an hour."""
+    last_retention = -float("inf")
     while True:
         await asyncio.sleep(seconds)
+        if time.monotonic() - last_retention >= RETENTION_EVERY_S:
+            last_retention = time.monotonic()
+            for svc in state.services.values():
+                with contextlib.suppress(Exception):  # retried next hour; never stops serving
+                    await asyncio.to_thread(_retention, svc)
         for svc in state.services.values():
             try:
                 changed = await asyncio.to_thread(svc.refresh)
@@ -161,6 +168,17 @@ async def _poll(state: ServingState, seconds: float) -> None:
                 continue
             if changed and state.metrics is not None and svc.current is not None:
                 state.metrics.add_model(svc.name, str(svc.current.number), "champion")
+
+
+RETENTION_EVERY_S = 3600.0
+
+
+def _retention(svc: Any) -> None:
+    r = svc.project.config.retention
+    if r.days is not None:
+        svc.registry.store.apply_retention(svc.name, days=r.days, action=r.action,
+                                           fraction=r.downsample_fraction,
+                                           seed=svc.project.config.training.seed)
 
 
 def _version() -> str:

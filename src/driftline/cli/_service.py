@@ -1,5 +1,6 @@
-"""The service commands: ``train``, ``serve``, ``ingest``, ``promote``, ``rollback`` and
-``versions``. Each reads a project file (default ``./driftline.yaml``)."""
+"""The service commands: ``train``, ``serve``, ``ingest``, ``promote``, ``rollback``,
+``versions``, ``retention`` and ``forget``. Each reads a project file (default
+``./driftline.yaml``)."""
 
 from __future__ import annotations
 
@@ -116,6 +117,45 @@ def cmd_versions(args: argparse.Namespace, console: Any) -> int:
     return EXIT_OK
 
 
+def cmd_retention(args: argparse.Namespace, console: Any) -> int:
+    """``driftline retention``: apply the project's retention policy now."""
+    from driftline.config import load_project
+    from driftline.errors import ConfigError
+    from driftline.retrain import open_registry
+
+    project = load_project(args.project, check_files=False)
+    cfg = project.config
+    if cfg.retention.days is None:
+        raise ConfigError("retention.days is not set in the project file; nothing to apply.")
+    store = open_registry(project).store
+    store.add_model(cfg.model.name, cfg.model.task)
+    res = store.apply_retention(cfg.model.name, days=cfg.retention.days,
+                                action=cfg.retention.action,
+                                fraction=cfg.retention.downsample_fraction,
+                                seed=cfg.training.seed)
+    _emit(args, console, res.to_dict(),
+          f"{cfg.model.name}: {res.deleted} rows removed, {res.kept} kept "
+          f"({res.batches_rewritten} batches rewritten)")
+    return EXIT_OK
+
+
+def cmd_forget(args: argparse.Namespace, console: Any) -> int:
+    """``driftline forget ID...``: erase predictions (and their labels) by id."""
+    from driftline.config import load_project
+    from driftline.retrain import open_registry
+
+    project = load_project(args.project, check_files=False)
+    ids = list(args.ids)
+    if args.ids_file:
+        with open(args.ids_file, encoding="utf-8") as fh:
+            ids += [line.strip() for line in fh if line.strip()]
+    store = open_registry(project).store
+    n = store.delete_ids(project.config.model.name, ids)
+    _emit(args, console, {"deleted": n, "requested": len(ids)},
+          f"erased {n} of {len(ids)} predictions (values, labels and ids)")
+    return EXIT_OK
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", metavar="FILE", help="write JSON to FILE ('-' for stdout)")
     p.add_argument("--quiet", "-q", action="store_true", help="print no summary")
@@ -159,6 +199,18 @@ def add_service_commands(sub: Any) -> None:
         p.add_argument("--reason", default=None, help="recorded in the stage history")
         _common(p)
         p.set_defaults(func=lambda a, c, _action=action: _stage(a, c, _action))
+
+    rt = sub.add_parser("retention", help="apply the retention policy (delete or downsample old rows)")
+    rt.add_argument("project", nargs="?", default="driftline.yaml", help=project_help)
+    _common(rt)
+    rt.set_defaults(func=cmd_retention)
+
+    fg = sub.add_parser("forget", help="erase predictions and their labels by id")
+    fg.add_argument("ids", nargs="*", metavar="ID", help="prediction ids")
+    fg.add_argument("--ids-file", metavar="FILE", help="a file with one id per line")
+    fg.add_argument("--project", default="driftline.yaml", help=project_help)
+    _common(fg)
+    fg.set_defaults(func=cmd_forget)
 
     vs = sub.add_parser("versions", help="list versions, stages and the stage history")
     vs.add_argument("project", nargs="?", default="driftline.yaml", help=project_help)

@@ -53,13 +53,15 @@ class RegisterResult:
 
 
 def input_types(frame: pd.DataFrame, features: list[str] | tuple[str, ...]) -> dict[str, str]:
-    """The JSON type each feature arrives as in a request: number, boolean or string.
+    """The JSON type each feature arrives as in a request: number, boolean or string, with
+    a ``?`` when the training data had missing values there (requests may then send null).
 
     Examples
     --------
     >>> import pandas as pd
-    >>> input_types(pd.DataFrame({"a": [1.5], "b": ["x"], "c": [True], "d": [3]}), ["a", "b", "c", "d"])
-    {'a': 'number', 'b': 'string', 'c': 'boolean', 'd': 'number'}
+    >>> input_types(pd.DataFrame({"a": [1.5, None], "b": ["x", "y"], "c": [True, False]}),
+    ...             ["a", "b", "c"])
+    {'a': 'number?', 'b': 'string', 'c': 'boolean'}
     """
     import pandas as pd
 
@@ -72,6 +74,8 @@ def input_types(frame: pd.DataFrame, features: list[str] | tuple[str, ...]) -> d
             out[f] = "number"
         else:
             out[f] = "string"
+        if frame[f].isna().any():
+            out[f] += "?"
     return out
 
 
@@ -108,7 +112,20 @@ def holdout_metrics(task: str, y: Any, predicted: Any, proba: np.ndarray | None 
 
 
 def open_registry(project: Project, store: Store | None = None) -> Registry:
-    """The project's registry (store from the project file unless given)."""
+    """The project's registry (store from the project file unless given).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from driftline.config import load_project
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "driftline.yaml").write_text(
+    ...     "version: 1\\nmodel: {name: m, task: binary, target: y}\\n"
+    ...     "training: {function: mymodel:train}\\nreference: {path: ref.csv}\\n")
+    >>> reg = open_registry(load_project(d / "driftline.yaml", check_files=False))
+    >>> reg.root == d / "artifacts", reg.allow_pickle
+    (True, False)
+    """
     from driftline.registry import Registry
     from driftline.store import Store
 

@@ -28,12 +28,37 @@ _TASKS = ("binary", "multiclass", "regression")
 
 
 class ConflictError(DriftlineError):
-    """A prediction id was logged before with a different payload (HTTP 409)."""
+    """A prediction id was logged before with a different payload (HTTP 409).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> store = Store.open("sqlite://")
+    >>> _ = store.add_model("m", "regression")
+    >>> _ = store.log_predictions("m", pd.DataFrame({"x": [1.0]}), predictions=[2.0], ids=["a"], version=1)
+    >>> store.log_predictions("m", pd.DataFrame({"x": [5.0]}), predictions=[2.0], ids=["a"], version=1)
+    Traceback (most recent call last):
+    ...
+    driftline.store._store.ConflictError: prediction id 'a' was logged before with a different ...
+    """
 
 
 @dataclass(frozen=True)
 class PendingBatch:
-    """A batch ready to append: the rows' values, ids, times, payload hashes and latencies."""
+    """A batch ready to append: the rows' values, ids, times, payload hashes and latencies.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from datetime import datetime, timezone
+    >>> store = Store.open("sqlite://")
+    >>> mid = store.add_model("m", "regression")
+    >>> now = datetime.now(timezone.utc)
+    >>> store.append_batches([PendingBatch(mid, 1, pd.DataFrame({"x": [1.0], "prediction": [3.0]}),
+    ...                                    ["r1"], [now], [""], [0.4], "served")])
+    >>> store.read_window("m")["prediction"].tolist()
+    [3.0]
+    """
 
     model_id: int
     version: int
@@ -50,7 +75,13 @@ _PRED_COLS = ("model_id", "id", "batch_id", "row_index", "ts", "payload_hash", "
 
 @dataclass(frozen=True)
 class LogResult:
-    """What :meth:`Store.log_predictions` did: the ids in order, and which were replays."""
+    """What :meth:`Store.log_predictions` did: the ids in order, and which were replays.
+
+    Examples
+    --------
+    >>> LogResult(("a", "b"), ("a",), 1).n_written
+    1
+    """
 
     ids: tuple[str, ...]
     replayed: tuple[str, ...]
