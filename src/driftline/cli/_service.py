@@ -92,7 +92,7 @@ def _stage(args: argparse.Namespace, console: Any, action: str) -> int:
             version = challenger.version
         mv = registry.promote(name, version, reason=args.reason or "promoted from the CLI")
     else:
-        mv = registry.rollback(name, args.version, reason=args.reason or "rolled back from the CLI")
+        mv = registry.rollback(name, args.version, reason=args.reason or "from the CLI")
     _emit(args, console, mv.to_dict(), f"{name}: version {mv.version} is champion "
                                        "(running servers pick it up within seconds)")
     return EXIT_OK

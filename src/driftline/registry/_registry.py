@@ -214,20 +214,40 @@ class Registry:
         self.store.set_stage(name, version, "champion", reason=reason)
         return self.get(name, version)
 
+    def previous_champion(self, name: str) -> int | None:
+        """The version a rollback returns to: the champion before the current one.
+
+        The history is replayed as a stack: a promotion pushes, a rollback pops back to its
+        target. So with champions 1, 2, 3, rollbacks go to 2, then to 1 (not back to 3).
+        """
+        stack: list[int] = []
+        for h in self.history(name):
+            if h.stage != "champion":
+                continue
+            if h.reason.startswith(ROLLBACK) and h.version in stack:
+                del stack[stack.index(h.version) + 1:]
+            else:
+                if h.version in stack:
+                    stack.remove(h.version)
+                stack.append(h.version)
+        return stack[-2] if len(stack) >= 2 else None
+
     def rollback(self, name: str, version: int | None = None, *,
-                 reason: str = "rollback") -> ModelVersion:
+                 reason: str = "") -> ModelVersion:
         """Make the previous champion (or ``version``) the champion again."""
         current = self.champion(name)
         if version is None:
-            past = [h.version for h in self.history(name) if h.stage == "champion"]
-            earlier = [v for v in past if current is None or v != current.version]
-            if not earlier:
+            version = self.previous_champion(name)
+            if version is None:
                 raise DataError(f"model {name!r} has no earlier champion to roll back to.")
-            version = earlier[-1]
         elif current is not None and version == current.version:
             raise ParameterError.invalid("version", version, "a version other than the current "
                                          "champion")
-        return self.promote(name, version, reason=reason)
+        text = reason if reason.startswith(ROLLBACK) else f"{ROLLBACK}: {reason or 'manual'}"
+        return self.promote(name, version, reason=text)
+
+
+ROLLBACK = "rollback"
 
 
 def _plain(v: Any) -> Any:

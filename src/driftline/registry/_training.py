@@ -176,4 +176,13 @@ def split_holdout(data: TrainingData, fraction: float, *, seed: int = 0,
         order = np.argsort(data.frame[timestamp].to_numpy(), kind="stable")
     else:
         order = np.random.default_rng(seed).permutation(n)
-    return data.take(np.sort(order[: n - n_hold])), data.take(np.sort(order[n - n_hold:]))
+    train, holdout = data.take(np.sort(order[: n - n_hold])), data.take(np.sort(order[n - n_hold:]))
+    if timestamp is None:
+        return train, holdout
+    return _own_span(train, timestamp), _own_span(holdout, timestamp)
+
+
+def _own_span(part: TrainingData, timestamp: str) -> TrainingData:
+    # take() keeps the whole data's time range; each side of a split covers only its rows
+    ts = part.frame[timestamp]
+    return replace(part, time_range=(ts.min(), ts.max()))

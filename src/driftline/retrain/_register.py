@@ -68,8 +68,11 @@ def input_types(frame: pd.DataFrame, features: list[str] | tuple[str, ...]) -> d
     out = {}
     for f in features:
         dtype = frame[f].dtype
-        if pd.api.types.is_bool_dtype(dtype):
-            out[f] = "boolean"
+        known = frame[f].dropna()
+        if pd.api.types.is_bool_dtype(dtype) or (
+                pd.api.types.is_object_dtype(dtype) and len(known)
+                and known.map(type).isin([bool, np.bool_]).all()):
+            out[f] = "boolean"  # a CSV column of true/false with blanks reads as object
         elif pd.api.types.is_numeric_dtype(dtype):
             out[f] = "number"
         else:

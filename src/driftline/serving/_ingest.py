@@ -213,8 +213,9 @@ def log_predictions(frame: pd.DataFrame, project: Project | str | Path = "driftl
     """Log predictions of a model served elsewhere (``dl.log_predictions``).
 
     ``frame`` holds the features, a ``prediction`` column, optional ``score_<label>`` columns,
-    and optional ``id``, ``timestamp`` and ``model_version`` columns. A column named like the
-    project's target is recorded as the rows' labels.
+    and optional ``id``, ``timestamp`` and ``model_version`` columns (the id and timestamp
+    columns are the ones ``model.schema`` names, when it does; its ``ignore`` columns are not
+    logged). A column named like the project's target is recorded as the rows' labels.
 
     Examples
     --------
@@ -240,10 +241,12 @@ def log_predictions(frame: pd.DataFrame, project: Project | str | Path = "driftl
 
     pii = dict(cfg.privacy.pii_columns)
     salt = salt_from_env(cfg.privacy.hash_salt_env) if "hash" in pii.values() else b""
-    target = cfg.model.target
+    target, schema = cfg.model.target, cfg.model.schema_
     labels = frame[target] if target in frame.columns else None
-    result = log_frame(registry, cfg.model.name, frame.drop(columns=[target], errors="ignore"),
-                       pii=pii, salt=salt, version=version)
+    result = log_frame(registry, cfg.model.name,
+                       frame.drop(columns=[target, *schema.ignore], errors="ignore"),
+                       pii=pii, salt=salt, version=version, id_column=schema.id or "id",
+                       timestamp_column=schema.timestamp or "timestamp")
     if labels is not None:  # rows that already carry their label: record it as feedback
         known = labels.notna().to_numpy()
         if known.any():

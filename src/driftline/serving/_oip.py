@@ -19,7 +19,8 @@ from driftline.errors import DriftlineError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["DATATYPES", "InferRequest", "RequestError", "decode_infer_request", "encode_infer_response"]
+__all__ = ["DATATYPES", "InferRequest", "RequestError", "decode_columns", "decode_infer_request",
+           "encode_infer_response"]
 
 DATATYPES = {
     "BOOL": np.bool_, "UINT8": np.uint8, "UINT16": np.uint16, "UINT32": np.uint32,
@@ -117,20 +118,16 @@ def _values(flat: list[Any], dtype: str, name: str) -> np.ndarray:
                            field=name) from None
 
 
-def decode_infer_request(body: Any, *, max_rows: int = 10_000) -> InferRequest:
-    """Decode an OIP v2 ``/infer`` body into rows (pandas codec), validating as it goes.
+def decode_columns(body: Any, *, max_rows: int = 10_000) -> tuple[str | None, dict[str, np.ndarray]]:
+    """Decode an OIP v2 ``/infer`` body into its request id and one array per column.
 
     Examples
     --------
-    >>> req = decode_infer_request({"id": "r1", "inputs": [
-    ...     {"name": "income", "shape": [2], "datatype": "FP64", "data": [52000.0, 31000.5]},
-    ...     {"name": "region", "shape": [2, 1], "datatype": "BYTES", "data": ["north", "east"]},
-    ... ]})
-    >>> req.id, req.frame.to_dict("list")
-    ('r1', {'income': [52000.0, 31000.5], 'region': ['north', 'east']})
+    >>> rid, cols = decode_columns({"inputs": [
+    ...     {"name": "x", "shape": [2], "datatype": "INT64", "data": [1, 2]}]})
+    >>> rid, cols["x"].tolist()
+    (None, [1, 2])
     """
-    import pandas as pd
-
     if not isinstance(body, Mapping):
         raise RequestError(422, "the body must be a JSON object with an 'inputs' list.", field="body")
     inputs = body.get("inputs")
@@ -150,7 +147,25 @@ def decode_infer_request(body: Any, *, max_rows: int = 10_000) -> InferRequest:
     n = rows.pop()
     if n > max_rows:
         raise RequestError(422, f"{n} rows is more than the limit of {max_rows} per request.", field="inputs")
-    return InferRequest(rid, pd.DataFrame({name: values for name, _, values in columns}))
+    return rid, {name: values for name, _, values in columns}
+
+
+def decode_infer_request(body: Any, *, max_rows: int = 10_000) -> InferRequest:
+    """Decode an OIP v2 ``/infer`` body into rows (pandas codec), validating as it goes.
+
+    Examples
+    --------
+    >>> req = decode_infer_request({"id": "r1", "inputs": [
+    ...     {"name": "income", "shape": [2], "datatype": "FP64", "data": [52000.0, 31000.5]},
+    ...     {"name": "region", "shape": [2, 1], "datatype": "BYTES", "data": ["north", "east"]},
+    ... ]})
+    >>> req.id, req.frame.to_dict("list")
+    ('r1', {'income': [52000.0, 31000.5], 'region': ['north', 'east']})
+    """
+    import pandas as pd
+
+    rid, columns = decode_columns(body, max_rows=max_rows)
+    return InferRequest(rid, pd.DataFrame(columns))
 
 
 def _datatype(values: np.ndarray) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -18,9 +19,9 @@ import numpy as np
 
 from driftline.serving import _docs as docs
 from driftline.serving._body import check_content_type, parse_json
-from driftline.serving._oip import RequestError, decode_infer_request, encode_infer_response
+from driftline.serving._oip import RequestError, decode_columns, encode_infer_response
 from driftline.serving._service import LoadedModel, ModelService, new_ids
-from driftline.serving._validate import check_frame, records_frame, row_count
+from driftline.serving._validate import check_columns, records_columns, row_count
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -119,12 +120,12 @@ def _ids(value: Any, n: int, field: str) -> list[str] | None:
     return value
 
 
-def row_hashes(frame: pd.DataFrame) -> list[str]:
+def row_hashes(columns: dict[str, np.ndarray]) -> list[str]:
     """A digest of each row's values, to tell a replay from a conflicting reuse of an id."""
     import orjson
 
-    return [hashlib.blake2b(orjson.dumps(row), digest_size=16).hexdigest()
-            for row in frame.to_numpy(dtype=object).tolist()]
+    rows = zip(*[col.tolist() for col in columns.values()], strict=True)
+    return [hashlib.blake2b(orjson.dumps(row), digest_size=16).hexdigest() for row in rows]
 
 
 def _plain(v: Any) -> Any:
@@ -143,16 +144,19 @@ class Served:
 
 
 async def serve_rows(state: ServingState, svc: ModelService, loaded: LoadedModel,
-                     frame: pd.DataFrame, ids: list[str] | None) -> Served:
+                     columns: dict[str, np.ndarray], ids: list[str] | None) -> Served:
     """Predict, log and (in durable mode) wait for the commit. Client ids already logged
     with the same rows are answered from the log without predicting again."""
+    import pandas as pd
+
     started = time.perf_counter()
-    n = len(frame)
+    n = len(next(iter(columns.values())))
+    frame = pd.DataFrame(columns, copy=False)
     if ids is None:
         ids_out, hashes, fresh = new_ids(n), [""] * n, None
         stored = None
     else:
-        ids_out, hashes = ids, row_hashes(frame)
+        ids_out, hashes = ids, row_hashes(columns)
         stored = await asyncio.to_thread(svc.registry.store.get_predictions, svc.name, ids)
         fresh = _replays(stored, ids, hashes)
     if fresh is None or fresh.all():
@@ -163,10 +167,13 @@ async def serve_rows(state: ServingState, svc: ModelService, loaded: LoadedModel
     todo = np.ones(n, dtype=bool) if fresh is None else fresh
     if todo.any():
         latency_ms = (time.perf_counter() - started) * 1000.0
-        sub = frame if todo.all() else frame[todo]
-        batch = svc.pending(loaded, sub, predicted[todo], None if proba is None else proba[todo],
-                            [i for i, t in zip(ids_out, todo, strict=True) if t],
-                            [h for h, t in zip(hashes, todo, strict=True) if t], latency_ms)
+        if todo.all():
+            batch = svc.pending(loaded, columns, predicted, proba, ids_out, hashes, latency_ms)
+        else:
+            batch = svc.pending(loaded, {k: v[todo] for k, v in columns.items()}, predicted[todo],
+                                None if proba is None else proba[todo],
+                                [i for i, t in zip(ids_out, todo, strict=True) if t],
+                                [h for h, t in zip(hashes, todo, strict=True) if t], latency_ms)
         await _log(state, svc, batch)
         if state.metrics is not None:
             state.metrics.predictions(svc.name, str(loaded.number), int(todo.sum()))
@@ -206,12 +213,16 @@ def _merge_replay(loaded: LoadedModel, frame: pd.DataFrame, ids: list[str], fres
 
 
 async def _log(state: ServingState, svc: ModelService, batch: Any) -> None:
-    future = svc.log.submit(svc.name, batch)
-    if future is None:
+    waiter = svc.log.submit_async(svc.name, batch)
+    if waiter is None:
         return
     try:
-        await asyncio.wait_for(asyncio.wrap_future(future), state.write_timeout_s)
-    except asyncio.TimeoutError:
+        if sys.version_info >= (3, 11):  # no extra task per request
+            async with asyncio.timeout(state.write_timeout_s):
+                await waiter
+        else:  # pragma: no cover
+            await asyncio.wait_for(waiter, state.write_timeout_s)
+    except (asyncio.TimeoutError, TimeoutError):
         if state.metrics is not None:
             state.metrics.log_dropped(svc.name, len(batch.ids), "timeout")
         raise RequestError(503, "the prediction could not be logged in time; it was not "
@@ -292,14 +303,14 @@ def build_router(state: ServingState) -> APIRouter:
     async def infer(request: Request, svc: ModelService) -> Any:
         body = await read_json(request, svc.project.config.limits.max_body_bytes)
         loaded = _loaded(svc)
-        req = decode_infer_request(body, max_rows=svc.max_rows)
+        rid, decoded = decode_columns(body, max_rows=svc.max_rows)
         params = body.get("parameters") or {}
-        ids = _ids(params.get("ids") if isinstance(params, dict) else None, len(req.frame),
-                   "parameters.ids")
-        frame = check_frame(req.frame, loaded.inputs)
-        served = await serve_rows(state, svc, loaded, frame, ids)
+        ids = _ids(params.get("ids") if isinstance(params, dict) else None,
+                   len(next(iter(decoded.values()))), "parameters.ids")
+        columns = check_columns(decoded, loaded.inputs)
+        served = await serve_rows(state, svc, loaded, columns, ids)
         out = encode_infer_response(svc.name, str(served.loaded.number), served.predicted,
-                                    request_id=req.id, scores=served.proba,
+                                    request_id=rid, scores=served.proba,
                                     classes=served.loaded.classes)
         out["parameters"] = {"ids": served.ids}
         return out
@@ -309,8 +320,8 @@ def build_router(state: ServingState) -> APIRouter:
                        {"instances", "ids"}, "with 'instances'")
         loaded = _loaded(svc)
         n = row_count(body.get("instances"), "instances", svc.max_rows)
-        frame = records_frame(body["instances"], loaded.inputs)
-        served = await serve_rows(state, svc, loaded, frame, _ids(body.get("ids"), n, "ids"))
+        columns = records_columns(body["instances"], loaded.inputs)
+        served = await serve_rows(state, svc, loaded, columns, _ids(body.get("ids"), n, "ids"))
         return {"model": svc.name, "model_version": served.loaded.number, "ids": served.ids,
                 "predictions": [_plain(v) for v in served.predicted.tolist()],
                 "scores": _scores_records(served.proba, served.loaded.classes),

@@ -8,9 +8,9 @@ version that fails to load leaves the champion serving.
 
 from __future__ import annotations
 
+import os
 import threading
-import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +49,9 @@ class LoadedModel:
     model: Any
     inputs: dict[str, str]
     classes: tuple[Any, ...] | None
+    # True when predict() was checked, on the version's reference rows, to equal the class of
+    # highest probability: one predict_proba call then serves both (half the model's cost).
+    derive_labels: bool = False
 
     @property
     def number(self) -> int:
@@ -58,6 +61,9 @@ class LoadedModel:
     def predict(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None]:
         """Predictions and, for classifiers, class probabilities (columns as ``classes``)."""
         try:
+            if self.derive_labels:
+                proba = np.asarray(self.model.predict_proba(frame), dtype=np.float64)
+                return self._labels[np.argmax(proba, axis=1)], proba
             predicted = np.asarray(self.model.predict(frame))
             proba = None
             if self.classes is not None and hasattr(self.model, "predict_proba"):
@@ -69,6 +75,10 @@ class LoadedModel:
         if predicted.ndim > 1 and predicted.shape[1:] == (1,):
             predicted = predicted[:, 0]
         return predicted, proba
+
+    @property
+    def _labels(self) -> np.ndarray:
+        return np.asarray(self.model.classes_)
 
 
 class ModelService:
@@ -144,15 +154,20 @@ class ModelService:
                 "with the same features, or serve it as a new model.")
         loaded = LoadedModel(version, model, inputs, version.classes)
         if version.reference is not None:
-            sample = self.registry.load_reference(version).head(2)[list(inputs)]
+            sample = self.registry.load_reference(version).head(256)[list(inputs)]
             try:
-                predicted, _ = loaded.predict(sample)
+                predicted, proba = loaded.predict(sample)
             except RequestError:
                 raise DriftlineError(f"version {version.version} cannot predict its own "
                                      "reference rows.") from None
             if len(predicted) != len(sample):
                 raise DriftlineError(f"version {version.version} returned {len(predicted)} "
                                      f"predictions for {len(sample)} rows.")
+            if proba is not None and hasattr(model, "classes_") and proba.shape == (
+                    len(sample), len(model.classes_)):
+                derived = np.asarray(model.classes_)[np.argmax(proba, axis=1)]
+                if np.array_equal(derived, predicted):
+                    loaded = replace(loaded, derive_labels=True)
         return loaded
 
     def refresh(self) -> bool:
@@ -215,29 +230,31 @@ class ModelService:
     def _rollback_target(self, version: int | None) -> ModelVersion:
         if version is not None:
             return self._get(version)
-        past = [h.version for h in self.registry.history(self.name) if h.stage == "champion"]
-        current = None if self.current is None else self.current.number
-        earlier = [v for v in past if v != current]
-        if not earlier:
+        previous = self.registry.previous_champion(self.name)
+        if previous is None:
             raise RequestError(409, f"{self.name!r} has no earlier champion to roll back to.",
                                field="version")
-        return self._get(earlier[-1])
+        return self._get(previous)
 
     # -- predicting and logging -----------------------------------------------------------
-    def payload(self, frame: pd.DataFrame, predicted: np.ndarray, proba: np.ndarray | None,
-                classes: tuple[Any, ...] | None) -> pd.DataFrame:
+    def payload(self, columns: dict[str, np.ndarray], predicted: np.ndarray,
+                proba: np.ndarray | None, classes: tuple[Any, ...] | None) -> Any:
         """What the log stores for these rows: features (PII protected), prediction, scores."""
-        out = frame.reset_index(drop=True)
+        out: Any = dict(columns)
         if self.pii:
+            import pandas as pd
+
             from driftline.store._privacy import protect
 
-            out = protect(out, self.pii, self.salt)
-        out = out.assign(prediction=predicted)
+            protected = protect(pd.DataFrame(out), self.pii, self.salt)
+            out = {str(c): protected[c].to_numpy() for c in protected.columns}
+        out["prediction"] = predicted
         if proba is not None and classes is not None:
-            out = out.assign(**{f"score_{c}": proba[:, k] for k, c in enumerate(classes)})
+            for k, c in enumerate(classes):
+                out[f"score_{c}"] = proba[:, k]
         return out
 
-    def pending(self, loaded: LoadedModel, frame: pd.DataFrame, predicted: np.ndarray,
+    def pending(self, loaded: LoadedModel, columns: dict[str, np.ndarray], predicted: np.ndarray,
                 proba: np.ndarray | None, ids: list[str], hashes: list[str],
                 latency_ms: float) -> Any:
         """A batch for the log writer."""
@@ -245,13 +262,13 @@ class ModelService:
 
         now = datetime.now(timezone.utc)
         return PendingBatch(self.model_id, loaded.number,
-                            self.payload(frame, predicted, proba, loaded.classes), ids,
+                            self.payload(columns, predicted, proba, loaded.classes), ids,
                             [now] * len(ids), hashes, [latency_ms] * len(ids), "served")
 
 
 def new_ids(n: int) -> list[str]:
-    """Server-generated row ids."""
-    return [uuid.uuid4().hex for _ in range(n)]
+    """Server-generated row ids: 128 random bits, as hex."""
+    return [os.urandom(16).hex() for _ in range(n)]
 
 
 def _sig(inputs: dict[str, str]) -> str:

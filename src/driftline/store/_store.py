@@ -62,7 +62,7 @@ class PendingBatch:
 
     model_id: int
     version: int
-    payload: pd.DataFrame
+    payload: pd.DataFrame | dict[str, Any]
     ids: list[str]
     times: list[datetime]
     hashes: list[str]
@@ -100,13 +100,26 @@ def _hashes(frame: pd.DataFrame) -> list[str]:
             for v in values]
 
 
-def _encode(frame: pd.DataFrame) -> bytes:
+def _encode(frame: pd.DataFrame | dict[str, Any]) -> bytes:
+    """One Arrow IPC stream: from a DataFrame, or straight from a dict of arrays (the
+    serving log's batches, which skip pandas)."""
     pa = require("pyarrow", extra="serve", feature="The prediction store")
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+    if isinstance(frame, dict):
+        table = pa.table({k: _arrow_array(pa, v) for k, v in frame.items()})
+    else:
+        table = pa.Table.from_pandas(frame, preserve_index=False)
     sink = io.BytesIO()
     with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)
     return sink.getvalue()
+
+
+def _arrow_array(pa: Any, values: Any) -> Any:
+    if isinstance(values, np.ndarray) and values.dtype.kind == "O":
+        return pa.array(values.tolist(), from_pandas=True)
+    if isinstance(values, np.ndarray):
+        return pa.array(values, from_pandas=True)
+    return values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(values)
 
 
 def _decode(blobs: Sequence[bytes]) -> pd.DataFrame:
@@ -260,7 +273,10 @@ class Store(VersionsMixin, RetentionMixin):
         makes the whole transaction fail with the database's integrity error."""
         with self.engine.begin() as conn:
             for p in pending:
-                blob = _encode(p.payload.assign(__id=p.ids, __ts=p.times))
+                if isinstance(p.payload, dict):
+                    blob = _encode({**p.payload, "__id": p.ids, "__ts": _utc_times(p.times)})
+                else:
+                    blob = _encode(p.payload.assign(__id=p.ids, __ts=p.times))
                 res = conn.execute(batches.insert().values(
                     model_id=p.model_id, version=p.version, ts_min=min(p.times),
                     ts_max=max(p.times), n_rows=len(p.ids), source=p.source, data=blob))
@@ -358,6 +374,12 @@ class Store(VersionsMixin, RetentionMixin):
             conn.execute(feedback.delete().where(feedback.c.model_id == mid,
                                                  feedback.c.id.in_([r["id"] for r in rows])))
             conn.execute(feedback.insert(), rows)
+
+
+def _utc_times(times: list[datetime]) -> Any:
+    import pyarrow as pa
+
+    return pa.array(times, type=pa.timestamp("us", tz="UTC"))
 
 
 def _copy_rows(conn: Any, rows: list[tuple[Any, ...]]) -> None:
