@@ -291,3 +291,21 @@ def test_request_metrics_have_bounded_labels(project):
 def _series(text):
     return {line.rsplit(" ", 1)[0] for line in text.splitlines()
             if line.startswith("driftline_") and "_created" not in line}
+
+
+def test_served_rows_read_back_the_same_before_and_after_compaction(project):
+    from driftline.store import Store
+
+    with client_for(project) as client:
+        for k in range(12):
+            r = client.post(PREDICT, json={"instances": [instance(age=20.0 + k)] * (1 + k % 3)})
+            assert r.status_code == 200
+    store = Store.open(f"sqlite:///{project.parent / 'driftline.db'}")
+    before = store.read_window("credit").sort_values("id").reset_index(drop=True)
+    assert len(before) == sum(1 + k % 3 for k in range(12))
+    assert store.compact("credit").batches_merged == 12
+    after = store.read_window("credit").sort_values("id").reset_index(drop=True)
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(before, after)
+    assert before["ts"].dt.tz is not None and before["score_1"].between(0, 1).all()

@@ -81,7 +81,8 @@ def _state(projects: list[Project], settings: ServeSettings) -> tuple[ServingSta
         store = stores.get(url) or stores.setdefault(url, Store.open(url))
         registry = open_registry(project, store)
         log = PredictionLog(store, mode=cfg.logging.mode, batch_size=cfg.logging.batch_size,
-                            flush_interval_ms=cfg.logging.flush_interval_ms, metrics=sink)
+                            flush_interval_ms=cfg.logging.flush_interval_ms, metrics=sink,
+                            inline=store.engine.dialect.name == "sqlite")
         salt = (env.get(cfg.privacy.hash_salt_env) or "").encode()
         svc = ModelService(project, registry, log, salt=salt)
         svc.tokens = Tokens.from_env(cfg.auth.token_env, cfg.auth.admin_token_env, env)
@@ -135,9 +136,7 @@ def create_app(projects: Sequence[Project | str | Path],
             for r in resources:  # flush every queued prediction, then close the pools
                 if hasattr(r, "close"):
                     await asyncio.to_thread(r.close)
-            for r in resources:
-                if hasattr(r, "engine"):
-                    r.engine.dispose()
+
 
     app = FastAPI(title="driftline", version=_version(), lifespan=lifespan,
                   docs_url=None, redoc_url=None)
@@ -151,11 +150,18 @@ def create_app(projects: Sequence[Project | str | Path],
 
 
 async def _poll(state: ServingState, seconds: float) -> None:
-    """Follow the champion the store names (promotions by the CLI or another replica), and
-    apply each project's retention policy once an hour."""
+    """Follow the champion the store names (promotions by the CLI or another replica),
+    merge the small batches of served traffic every 10 s, and apply each project's retention
+    policy once an hour."""
     last_retention = -float("inf")
+    last_compaction = time.monotonic()
     while True:
         await asyncio.sleep(seconds)
+        if time.monotonic() - last_compaction >= COMPACT_EVERY_S:
+            last_compaction = time.monotonic()
+            for svc in state.services.values():  # small served batches → large ones
+                with contextlib.suppress(Exception):
+                    await asyncio.to_thread(svc.registry.store.compact, svc.name)
         if time.monotonic() - last_retention >= RETENTION_EVERY_S:
             last_retention = time.monotonic()
             for svc in state.services.values():
@@ -171,6 +177,7 @@ async def _poll(state: ServingState, seconds: float) -> None:
 
 
 RETENTION_EVERY_S = 3600.0
+COMPACT_EVERY_S = 10.0
 
 
 def _retention(svc: Any) -> None:

@@ -51,6 +51,10 @@ def cmd_serve(args: argparse.Namespace, console: Any) -> int:
         console.summary(f"serving {s.name}: {state}")
     console.summary(f"listening on http://{args.host}:{args.port}")
     sys.stdout.flush()
+    import gc
+
+    gc.collect()
+    gc.freeze()  # the loaded libraries and models are long-lived: keep them out of GC passes
     uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="warning",
                 http="httptools", loop="auto", timeout_graceful_shutdown=30)
     return EXIT_OK

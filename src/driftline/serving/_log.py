@@ -87,7 +87,7 @@ class PredictionLog:
 
     def __init__(self, store: Store, *, mode: str = "durable", batch_size: int = 500,
                  flush_interval_ms: int = 200, max_pending_rows: int = 200_000,
-                 metrics: LogMetrics | None = None) -> None:
+                 metrics: LogMetrics | None = None, inline: bool = False) -> None:
         if mode not in MODES:
             raise ParameterError.choice("mode", mode, MODES)
         self.store = store
@@ -96,6 +96,7 @@ class PredictionLog:
         self.flush_interval = flush_interval_ms / 1000.0
         self.max_pending_rows = max_pending_rows
         self.metrics = metrics or LogMetrics()
+        self.inline = inline
         self._queue: deque[_Item] = deque()
         self._rows = 0
         self._cond = threading.Condition()
@@ -159,6 +160,11 @@ class PredictionLog:
     def _hand_over(self) -> None:
         self._handover_scheduled = False
         items, self._loop_items = self._loop_items, []
+        if self.inline and not self._closing:
+            # An embedded database (SQLite) commits in microseconds: doing it here, between
+            # requests, saves two thread switches per group on a busy single core.
+            self._write(items)
+            return
         with self._cond:
             if self._closing:
                 for item in items:
@@ -235,12 +241,20 @@ class PredictionLog:
 
 
 def _wake(items: list[_Item], exc: BaseException | None) -> None:
-    """Resolve the asyncio waiters: one thread-safe call per event loop, not per request."""
+    """Resolve the asyncio waiters: one thread-safe call per event loop, not per request
+    (directly when called on that loop, as inline commits are)."""
     by_loop: dict[Any, list[asyncio.Future[None]]] = {}
     for item in items:
         if item.waiter is not None and item.loop is not None:
             by_loop.setdefault(item.loop, []).append(item.waiter)
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
     for loop, waiters in by_loop.items():
+        if loop is running:
+            _resolve(waiters, exc)
+            continue
         with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting any more
             loop.call_soon_threadsafe(_resolve, waiters, exc)
 

@@ -8,7 +8,10 @@ Examples
 1
 """
 
+from driftline.store._compaction import CompactionResult
+from driftline.store._retention import RetentionResult
 from driftline.store._store import ConflictError, LogResult, PendingBatch, Store
 from driftline.store._versions import STAGES, StageChange, VersionRow
 
-__all__ = ["STAGES", "ConflictError", "LogResult", "PendingBatch", "StageChange", "Store", "VersionRow"]
+__all__ = ["STAGES", "CompactionResult", "ConflictError", "LogResult", "PendingBatch",
+           "RetentionResult", "StageChange", "Store", "VersionRow"]

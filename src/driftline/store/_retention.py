@@ -66,8 +66,9 @@ def _now() -> datetime:
 
 
 def _read(blob: bytes) -> pa.Table:
-    pa = require("pyarrow", extra="serve", feature="The prediction store")
-    return pa.ipc.open_stream(io.BytesIO(blob)).read_all()
+    from driftline.store._store import _decode_tables
+
+    return _decode_tables([blob])[0]
 
 
 def _write(table: pa.Table) -> bytes:
