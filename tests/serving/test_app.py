@@ -309,3 +309,49 @@ def test_served_rows_read_back_the_same_before_and_after_compaction(project):
 
     pd.testing.assert_frame_equal(before, after)
     assert before["ts"].dt.tz is not None and before["score_1"].between(0, 1).all()
+
+
+def test_model_state_gauges_are_read_from_the_store_at_scrape_time(project):
+    from datetime import datetime, timezone
+
+    from driftline.store._tables import monitor_results
+
+    with client_for(project) as client:
+        assert "driftline_dataset_drift_share{" not in client.get("/metrics").text
+        store = client.app.state.serving.services["credit"].registry.store
+        with store.engine.begin() as conn:
+            conn.execute(monitor_results.insert().values(
+                model_id=store.model_id("credit"), version=1, computed_at=datetime.now(timezone.utc),
+                result={"gauges": [
+                    {"name": "driftline_dataset_drift_share", "labels": {"model": "credit"},
+                     "value": 0.25},
+                    {"name": "driftline_feature_drift_score",
+                     "labels": {"model": "credit", "feature": "income"}, "value": 0.4}]}))
+        text = client.get("/metrics").text
+    assert 'driftline_dataset_drift_share{model="credit"} 0.25' in text
+    assert 'driftline_feature_drift_score{feature="income",model="credit"} 0.4' in text
+
+
+def test_several_project_files_serve_several_models(tmp_path, trained):
+    import shutil
+
+    from fastapi.testclient import TestClient
+
+    from driftline.app import ServeSettings, create_app
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    shutil.copytree(trained, a)
+    shutil.copytree(trained, b)
+    text = (b / "driftline.yaml").read_text().replace("name: credit", "name: churn")
+    (b / "driftline.yaml").write_text(text)
+    from driftline.retrain import register
+
+    register(b / "driftline.yaml", promote=True)
+    app = create_app([a / "driftline.yaml", b / "driftline.yaml"], ServeSettings(environ={}))
+    with TestClient(app) as client:
+        for name in ("credit", "churn"):
+            r = client.post(f"/v1/models/{name}/predict", json={"instances": [instance()]})
+            assert r.status_code == 200 and r.json()["model"] == name
+        assert client.get("/v2/health/ready").json()["models"] == {"credit": True, "churn": True}
+        paths = client.get("/openapi.json").json()["paths"]
+        assert "/v1/models/churn/predict" in paths and "/v1/models/credit/predict" in paths

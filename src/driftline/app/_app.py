@@ -94,6 +94,10 @@ def _state(projects: list[Project], settings: ServeSettings) -> tuple[ServingSta
                 metrics.add_external_model(svc.name)
             else:
                 metrics.add_model(svc.name, str(svc.current.number), "champion")
+    if metrics is not None:  # drift and performance gauges, read from the store at scrape time
+        metrics.model_state.source = lambda: [
+            sample for svc in services.values()
+            for sample in svc.registry.store.latest_gauges(svc.name)]
     return ServingState(services, metrics=metrics, write_timeout_s=settings.write_timeout_s), [
         *logs, *stores.values()]
 
@@ -151,7 +155,7 @@ def create_app(projects: Sequence[Project | str | Path],
 
 async def _poll(state: ServingState, seconds: float) -> None:
     """Follow the champion the store names (promotions by the CLI or another replica),
-    merge the small batches of served traffic every 10 s, and apply each project's retention
+    merge the small batches of served traffic every 30 s, and apply each project's retention
     policy once an hour."""
     last_retention = -float("inf")
     last_compaction = time.monotonic()
@@ -177,7 +181,7 @@ async def _poll(state: ServingState, seconds: float) -> None:
 
 
 RETENTION_EVERY_S = 3600.0
-COMPACT_EVERY_S = 10.0
+COMPACT_EVERY_S = 30.0
 
 
 def _retention(svc: Any) -> None:

@@ -108,20 +108,31 @@ class CompactionMixin:
 
         from driftline.store._store import _decode_tables, _encode_table
 
-        with self.engine.begin() as conn:
+        # Read and re-encode outside the write transaction (WAL readers do not block the
+        # writer), so the database is locked only for the insert, the repointing and the
+        # delete: the serving log's commits wait milliseconds, not the whole merge.
+        with self.engine.connect() as conn:
             found = conn.execute(sa.select(batches.c.id, batches.c.data, batches.c.ts_min,
-                                           batches.c.ts_max)
+                                           batches.c.ts_max, batches.c.n_rows,
+                                           batches.c.sample_rate)
                                  .where(batches.c.id.in_(ids)).order_by(batches.c.id)).all()
-            if len(found) != len(ids):  # changed under us (retention, erasure): next time
-                return
-            table = pa.concat_tables(_decode_tables([f.data for f in found]),
-                                     promote_options="default")
+        if len(found) != len(ids):  # changed under us (retention, erasure): next time
+            return
+        seen = {(f.id, f.n_rows, float(f.sample_rate)) for f in found}
+        table = pa.concat_tables(_decode_tables([f.data for f in found]),
+                                 promote_options="default")
+        blob = _encode_table(table)
+        pred_ids = table.column("__id").to_pylist()
+        with self.engine.begin() as conn:
+            now = conn.execute(sa.select(batches.c.id, batches.c.n_rows, batches.c.sample_rate)
+                               .where(batches.c.id.in_(ids))).all()
+            if {(r.id, r.n_rows, float(r.sample_rate)) for r in now} != seen:
+                return  # erased or downsampled since we read: merge next time, from fresh rows
             res = conn.execute(batches.insert().values(
                 model_id=mid, version=version, ts_min=min(f.ts_min for f in found),
                 ts_max=max(f.ts_max for f in found), n_rows=table.num_rows, source=source,
-                data=_encode_table(table), sample_rate=rate))
+                data=blob, sample_rate=rate))
             new_id = int(res.inserted_primary_key[0])
-            pred_ids = table.column("__id").to_pylist()
             conn.execute(
                 predictions.update().where(predictions.c.model_id == sa.bindparam("m"),
                                            predictions.c.id == sa.bindparam("pid"))

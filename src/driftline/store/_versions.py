@@ -194,6 +194,27 @@ class VersionsMixin:
             return [{"id": r.id, "kind": r.kind, "at": r.at.isoformat(), "payload": r.payload}
                     for r in conn.execute(q)]
 
+    def latest_gauges(self, model: str) -> list[tuple[str, dict[str, str], float]]:
+        """The gauges of the model's latest monitoring result, for the metrics scrape: the
+        result's ``gauges`` list of ``{"name", "labels", "value"}`` (the monitoring loop
+        writes them)."""
+        import sqlalchemy as sa
+
+        from driftline.store._tables import monitor_results
+
+        mid = self.model_id(model)
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(monitor_results.c.result)
+                               .where(monitor_results.c.model_id == mid)
+                               .order_by(monitor_results.c.id.desc()).limit(1)).first()
+        if row is None:
+            return []
+        out = []
+        for g in (row.result or {}).get("gauges", []):
+            labels = {str(k): str(v) for k, v in dict(g.get("labels", {})).items()}
+            out.append((str(g["name"]), labels, float(g["value"])))
+        return out
+
     @staticmethod
     def _demote(conn: Connection, mid: int, stage: str, reason: str) -> None:
         holders = conn.execute(model_versions.select().where(
