@@ -182,8 +182,8 @@ def test_sigterm_drains_in_flight_durable_requests(project):
         def send(k):
             try:
                 r = httpx.post(server.url + PREDICT, json={
-                    "instances": [instance(age=20.0 + k % 50)] * 50,
-                    "ids": [f"d{k}-{j}" for j in range(50)]}, timeout=30)
+                    "instances": [instance(age=20.0 + k % 50)] * 200,
+                    "ids": [f"d{k}-{j}" for j in range(200)]}, timeout=30)
                 results.append(r.status_code)
             except httpx.HTTPError:
                 results.append(-1)
@@ -191,7 +191,9 @@ def test_sigterm_drains_in_flight_durable_requests(project):
         threads = [threading.Thread(target=send, args=(k,)) for k in range(16)]
         for t in threads:
             t.start()
-        time.sleep(0.05)
+        deadline = time.monotonic() + 30
+        while _inflight(server) < 2:  # the scrape itself is one; wait for a prediction too
+            assert time.monotonic() < deadline, "no request ever reached the server"
         server.signal(signal.SIGTERM)
         for t in threads:
             t.join(60)
@@ -199,7 +201,16 @@ def test_sigterm_drains_in_flight_durable_requests(project):
     stored = _stored_ids(project)
     ok = [s for s in results if s == 200]
     assert ok, results
-    assert len(stored) == 50 * len(ok), "every answered request is stored, and only those"
+    assert len(stored) == 200 * len(ok), "every answered request is stored, and only those"
+
+
+def _inflight(server):
+    try:
+        text = httpx.get(server.url + "/metrics", timeout=5).text
+    except httpx.HTTPError:
+        return 0
+    line = next(x for x in text.splitlines() if x.startswith("driftline_inflight_requests "))
+    return float(line.split()[1])
 
 
 def test_failed_writes_are_503_in_durable_mode_and_counted(project):

@@ -57,10 +57,24 @@ class Project:
         return url
 
     def activate(self) -> None:
-        """Put the project folder first on ``sys.path`` (once)."""
+        """Put the project folder first on ``sys.path``."""
         folder = str(self.base_dir)
-        if folder not in sys.path:
+        if sys.path[:1] != [folder]:  # first, so this project's modules win over another's
+            if folder in sys.path:
+                sys.path.remove(folder)
             sys.path.insert(0, folder)
+
+    def _forget_foreign(self, module_name: str) -> None:
+        """If ``module_name`` was imported from another project's folder (two projects in one
+        process, each with its own ``model.py``), drop it so this project's file is imported."""
+        top = module_name.split(".")[0]
+        cached = sys.modules.get(top)
+        if cached is None or _under(getattr(cached, "__file__", None), self.base_dir):
+            return
+        mine = (self.base_dir / f"{top}.py").is_file() or (self.base_dir / top).is_dir()
+        if mine:
+            for name in [m for m in sys.modules if m == top or m.startswith(top + ".")]:
+                del sys.modules[name]
 
     def load_callable(self, spec: str) -> Any:
         """Import ``package.module:name`` from the project (after :meth:`activate`).
@@ -72,6 +86,7 @@ class Project:
         """
         self.activate()
         module_name, _, attr = spec.partition(":")
+        self._forget_foreign(module_name)
         try:
             module = importlib.import_module(module_name)
         except ImportError as exc:
@@ -83,6 +98,13 @@ class Project:
         except AttributeError:
             raise ConfigError(f"module {module_name!r} has no attribute {attr!r} "
                               f"(named in {spec!r}).") from None
+
+
+def _under(path: str | None, folder: Path) -> bool:
+    try:
+        return path is not None and Path(path).resolve().is_relative_to(folder)
+    except (OSError, ValueError):
+        return False
 
 
 def load_project(path: str | Path, *, check_files: bool = True) -> Project:
