@@ -59,3 +59,12 @@ def test_the_server_applies_retention(tmp_path):
         while sorted(store.read_window("credit")["id"]) != ["r2"]:
             assert time.monotonic() < deadline, "the server never applied retention"
             time.sleep(0.05)
+
+
+def test_serve_refuses_a_public_address_without_tokens(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("DRIFTLINE_TOKEN", raising=False)
+    monkeypatch.delenv("DRIFTLINE_ADMIN_TOKEN", raising=False)
+    project = make_project(tmp_path / "p", n=300)
+    assert main(["serve", str(project), "--host", "0.0.0.0", "--port", "9"]) == 2
+    err = capsys.readouterr().err
+    assert "refusing to listen on 0.0.0.0" in err and "--insecure" in err

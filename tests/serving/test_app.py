@@ -355,3 +355,26 @@ def test_several_project_files_serve_several_models(tmp_path, trained):
         assert client.get("/v2/health/ready").json()["models"] == {"credit": True, "churn": True}
         paths = client.get("/openapi.json").json()["paths"]
         assert "/v1/models/churn/predict" in paths and "/v1/models/credit/predict" in paths
+
+
+def test_a_challenger_with_other_features_is_refused_and_the_champion_keeps_serving(project):
+    import pandas as pd
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    from driftline.retrain import register
+
+    data = pd.read_csv(project.parent / "reference.csv").drop(columns=["purpose"])
+    prep = ColumnTransformer([("cat", OneHotEncoder(handle_unknown="ignore"), ["region"])],
+                             remainder="passthrough")
+    model = Pipeline([("prep", prep), ("clf", LogisticRegression(max_iter=300))]).fit(
+        data.drop(columns=["default"]), data["default"])
+    mv = register(project, model=model, data=data).version
+    assert "purpose" not in mv.inputs
+    with client_for(project) as client:
+        r = client.post("/v1/models/credit/promote", json={"version": mv.version})
+        assert r.status_code == 409 and "features" in r.json()["error"]
+        ok = client.post(PREDICT, json={"instances": [instance()]})
+        assert ok.status_code == 200 and ok.json()["model_version"] == 1
