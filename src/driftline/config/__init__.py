@@ -10,6 +10,6 @@ True
 """
 
 from driftline.config._load import Project, load_project, validate
-from driftline.config._model import ProjectConfig
+from driftline.config._model import ProjectConfig, WindowConfig, parse_duration
 
-__all__ = ["Project", "ProjectConfig", "load_project", "validate"]
+__all__ = ["Project", "ProjectConfig", "WindowConfig", "load_project", "parse_duration", "validate"]

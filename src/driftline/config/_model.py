@@ -15,6 +15,7 @@ __all__ = [
     "AlertsConfig", "ArtifactsConfig", "AuthConfig", "LimitsConfig", "LoggingConfig",
     "ModelConfig", "MonitoringConfig", "PoliciesConfig", "PrivacyConfig", "ProjectConfig",
     "ReferenceConfig", "RetentionConfig", "SchemaConfig", "StoreConfig", "TrainingConfig",
+    "WindowConfig", "parse_duration",
 ]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
@@ -166,8 +167,63 @@ class PrivacyConfig(_Section):
     _check = field_validator("hash_salt_env")(classmethod(lambda cls, v: _env_name(v)))
 
 
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")
+_UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(value: str | int | float) -> float:
+    """Seconds in ``"90s"``, ``"15m"``, ``"1h"``, ``"2d"``, ``"1w"`` (or a number of seconds).
+
+    Examples
+    --------
+    >>> parse_duration("1h"), parse_duration(30)
+    (3600.0, 30.0)
+    """
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if value <= 0:
+            raise ValueError("must be a positive duration")
+        return float(value)
+    m = _DURATION.match(str(value))
+    if not m:
+        raise ValueError("must be a duration such as 90s, 15m, 1h, 2d or 1w")
+    return float(m.group(1)) * _UNIT_S[m.group(2)]
+
+
+class WindowConfig(_Section):
+    """How the prediction log is cut into monitoring windows: by rows or by time."""
+
+    rows: int | None = Field(None, gt=0)
+    time: str | None = None
+    step: str | int | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> WindowConfig:
+        if (self.rows is None) == (self.time is None):
+            raise ValueError("give exactly one of 'rows' (a row count) or 'time' (a duration "
+                             "such as 1h)")
+        if self.time is not None:
+            parse_duration(self.time)
+            if self.step is not None:
+                parse_duration(self.step)
+        elif self.step is not None and (not isinstance(self.step, int) or self.step < 1):
+            raise ValueError("step of a row window must be a positive number of rows")
+        return self
+
+
 class MonitoringConfig(_Section):
-    """Monitoring windows and methods (filled by the monitoring loop)."""
+    """Monitoring windows and the minimum data for a verdict."""
+
+    window: WindowConfig = Field(default_factory=lambda: WindowConfig(rows=1000))
+    min_rows: int = Field(200, gt=0)
+    min_labels: int = Field(100, gt=0)
+    alpha: float = Field(0.05, gt=0.0, lt=1.0)
+    every: str = "1m"
+
+    @field_validator("every")
+    @classmethod
+    def _every(cls, v: str) -> str:
+        parse_duration(v)
+        return v
 
 
 class PoliciesConfig(_Section):

@@ -15,6 +15,7 @@ import numpy as np
 
 from driftline.errors import DataError, DriftlineError, ParameterError, require
 from driftline.store._compaction import CompactionMixin
+from driftline.store._monitoring import MonitoringMixin
 from driftline.store._retention import RetentionMixin
 from driftline.store._tables import batches, feedback, models, predictions
 from driftline.store._versions import VersionsMixin
@@ -189,7 +190,7 @@ def _encode_table(table: Any) -> bytes:
     return sink.getvalue()
 
 
-class Store(VersionsMixin, RetentionMixin, CompactionMixin):
+class Store(VersionsMixin, RetentionMixin, CompactionMixin, MonitoringMixin):
     """Models, predictions and labels in one database.
 
     Examples

@@ -6,10 +6,12 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -20,7 +22,7 @@ from sqlalchemy import (
 )
 
 __all__ = ["batches", "decisions", "events", "feedback", "metadata", "model_versions", "models",
-           "monitor_results", "predictions", "stage_history"]
+           "monitor_results", "monitor_values", "predictions", "stage_history"]
 
 metadata = MetaData()
 
@@ -128,4 +130,22 @@ decisions = Table(
     Column("trigger", String(32), nullable=False),
     Column("action", String(32), nullable=False),
     Column("payload", JSON, nullable=False),
+)
+
+# One row per window x feature x method (the UI's heatmaps and per-feature history).
+monitor_values = Table(
+    "dl_monitor_values", metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("result_id", BigInteger().with_variant(Integer, "sqlite"),
+           ForeignKey("dl_monitor_results.id"), nullable=False, index=True),
+    Column("model_id", Integer, ForeignKey("dl_models.id"), nullable=False),
+    Column("window_end", DateTime(timezone=True), nullable=True),
+    Column("feature", String(256), nullable=False),
+    Column("method", String(64), nullable=True),
+    Column("statistic", Float, nullable=True),
+    Column("p_value", Float, nullable=True),
+    Column("effect_size", Float, nullable=True),
+    Column("drifted", Boolean, nullable=True),
+    Index("ix_dl_monitor_values_model_feature", "model_id", "feature"),
 )

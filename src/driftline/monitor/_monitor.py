@@ -1,0 +1,257 @@
+"""The monitor: one window of logged traffic against the champion's reference.
+
+For each window it computes feature drift, prediction drift, label drift and realized
+performance (once enough labels have arrived, with the window's label coverage), data
+quality, and the recommended action for each drift type found, as a :class:`MonitorResult`.
+A window too small to judge says so and gives no verdict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from driftline.drift._actions import action_for
+from driftline.errors import ParameterError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from driftline.drift import DriftReport
+
+__all__ = ["RESULT_SCHEMA", "Monitor", "MonitorResult"]
+
+RESULT_SCHEMA = "driftline.monitor_result/1"
+
+
+@dataclass(frozen=True)
+class MonitorResult:
+    """What the monitor found in one window.
+
+    Examples
+    --------
+    >>> r = MonitorResult("credit", 1, "2026-01-01T00:00:00+00:00", "2026-01-01T01:00:00+00:00",
+    ...                   n_rows=40, too_small=True, reason="40 rows; at least 200 are needed")
+    >>> r.to_dict()["too_small"], r.gauges()[0]["name"]
+    (True, 'driftline_label_coverage')
+    """
+
+    model: str
+    version: int
+    start: str
+    end: str
+    n_rows: int
+    too_small: bool = False
+    reason: str | None = None
+    dataset_drift: bool | None = None
+    drift_share: float | None = None
+    features: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    prediction_drift: Mapping[str, Any] | None = None
+    label_drift: Mapping[str, Any] | None = None
+    label_coverage: float = 0.0
+    n_labelled: int = 0
+    performance: Mapping[str, Any] | None = None
+    quality_ok: bool = True
+    quality_problems: tuple[str, ...] = ()
+    actions: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def drifted_features(self) -> tuple[str, ...]:
+        """The features that drifted in this window."""
+        return tuple(k for k, v in self.features.items() if v.get("drifted"))
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict, versioned by ``schema``; ``gauges`` are what /metrics exports."""
+        return {
+            "schema": RESULT_SCHEMA, "model": self.model, "version": self.version,
+            "start": self.start, "end": self.end, "n_rows": self.n_rows,
+            "too_small": self.too_small, "reason": self.reason,
+            "dataset_drift": self.dataset_drift, "drift_share": self.drift_share,
+            "drifted_features": list(self.drifted_features),
+            "features": {k: dict(v) for k, v in self.features.items()},
+            "prediction_drift": None if self.prediction_drift is None else dict(self.prediction_drift),
+            "label_drift": None if self.label_drift is None else dict(self.label_drift),
+            "label_coverage": self.label_coverage, "n_labelled": self.n_labelled,
+            "performance": None if self.performance is None else dict(self.performance),
+            "quality_ok": self.quality_ok, "quality_problems": list(self.quality_problems),
+            "actions": dict(self.actions), "gauges": self.gauges(),
+        }
+
+    def gauges(self) -> list[dict[str, Any]]:
+        """The Prometheus gauges this result sets (read from the store at scrape time)."""
+        m = {"model": self.model}
+        out: list[dict[str, Any]] = [
+            {"name": "driftline_label_coverage", "labels": m, "value": self.label_coverage}]
+        if self.too_small:
+            return out
+        if self.drift_share is not None:
+            out.append({"name": "driftline_dataset_drift_share", "labels": m,
+                        "value": self.drift_share})
+        if self.dataset_drift is not None:
+            out.append({"name": "driftline_dataset_drift", "labels": m,
+                        "value": float(self.dataset_drift)})
+        for name, f in self.features.items():
+            score = f.get("score")
+            if score is not None and np.isfinite(score):
+                out.append({"name": "driftline_feature_drift_score",
+                            "labels": {**m, "feature": name}, "value": float(score)})
+        for metric, value in (self.performance or {}).items():
+            if isinstance(value, (int, float)) and np.isfinite(value):
+                out.append({"name": "driftline_model_performance",
+                            "labels": {**m, "version": str(self.version), "metric": metric,
+                                       "source": "realized"},
+                            "value": float(value)})
+        return out
+
+    def value_rows(self) -> list[dict[str, Any]]:
+        """One row per feature × method, for the per-window table the UI queries."""
+        return [{"feature": name, "method": f.get("method"), "statistic": f.get("statistic"),
+                 "p_value": f.get("p_value"), "effect_size": f.get("effect_size"),
+                 "drifted": f.get("drifted")} for name, f in self.features.items()]
+
+
+def _column_summary(col: Any) -> dict[str, Any]:
+    effect = col.effect_size
+    floor = col.effect_threshold
+    score = None
+    if effect is not None and np.isfinite(effect):
+        score = float(effect / floor) if floor else float(effect)
+    return {"method": col.method, "statistic": _f(col.statistic), "p_value": _f(col.p_value),
+            "effect_size": _f(effect), "effect_name": col.effect_size_name,
+            "threshold": _f(floor), "drifted": col.drifted, "tested": col.tested,
+            "score": score, "action": col.action if col.drifted else None,
+            "reason": col.reason}
+
+
+def _f(v: Any) -> float | None:
+    return None if v is None or not np.isfinite(v) else float(v)
+
+
+class Monitor:
+    """Compare windows of logged traffic with a version's reference.
+
+    Parameters
+    ----------
+    model, version : what the results are about.
+    reference : the version's scored holdout (features, target, prediction, scores).
+    features : the model's features.
+    target : the label column of the reference; logged windows carry labels as ``label``.
+    task : binary, multiclass or regression.
+    min_rows : windows with fewer rows get no verdict.
+    min_labels : realized performance and label drift need at least this many labels.
+    alpha : the drift tests' significance level.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> ref = pd.DataFrame({"x": rng.normal(size=500), "y": rng.integers(0, 2, 500)})
+    >>> ref["prediction"] = (ref["x"] > 0).astype(int)
+    >>> mon = Monitor("m", 1, ref, features=["x"], target="y", task="binary", min_rows=100)
+    >>> cur = pd.DataFrame({"x": rng.normal(1.0, 1.0, 300)})
+    >>> cur["prediction"] = (cur["x"] > 0).astype(int)
+    >>> cur["label"] = None
+    >>> res = mon.compute(cur, "t0", "t1")
+    >>> res.dataset_drift, res.drifted_features, res.label_coverage
+    (True, ('x',), 0.0)
+    """
+
+    def __init__(self, model: str, version: int, reference: pd.DataFrame, *,
+                 features: Sequence[str], target: str, task: str, prediction: str = "prediction",
+                 kinds: Mapping[str, str] | None = None, min_rows: int = 200,
+                 min_labels: int = 100, alpha: float = 0.05) -> None:
+        from driftline.drift import Reference, Schema
+
+        if task not in ("binary", "multiclass", "regression"):
+            raise ParameterError.choice("task", task, ("binary", "multiclass", "regression"))
+        if min_rows < 1 or min_labels < 1:
+            raise ParameterError.invalid("min_rows", min_rows, "a positive number of rows")
+        self.model, self.version, self.task = model, version, task
+        self.features = [str(f) for f in features]
+        self.target, self.prediction = target, prediction
+        self.min_rows, self.min_labels, self.alpha = min_rows, min_labels, alpha
+        kinds = {k: v for k, v in (kinds or {}).items() if k in self.features}
+        cols = [*self.features, prediction]
+        self._ref_x = Reference.fit(reference[cols], schema=Schema(kinds=kinds),
+                                    prediction=prediction)
+        self._ref_y = Reference.fit(reference[[target, prediction]], target=target,
+                                    prediction=prediction)
+
+    def compute(self, window: pd.DataFrame, start: Any, end: Any) -> MonitorResult:
+        """The result for one window (the log's columns: features, prediction, label)."""
+        n = len(window)
+        labels = window["label"] if "label" in window.columns else None
+        labelled = np.zeros(n, dtype=bool) if labels is None else labels.notna().to_numpy()
+        n_lab = int(labelled.sum())
+        base = {"model": self.model, "version": self.version, "start": str(start),
+                "end": str(end), "n_rows": n, "label_coverage": n_lab / n if n else 0.0,
+                "n_labelled": n_lab}
+        if n < self.min_rows:
+            return MonitorResult(**base, too_small=True,
+                                 reason=f"{n} rows; at least {self.min_rows} are needed to judge")
+        report = self._ref_x.compare(window[[*self.features, self.prediction]],
+                                     alpha=self.alpha)
+        features = {c.column: _column_summary(c) for c in report.features}
+        preds = report.prediction_drift
+        prediction = _column_summary(preds[0]) if preds else None
+        problems = _quality_problems(report)
+        actions: dict[str, str] = {}
+        if any(v["drifted"] for v in features.values()):
+            actions["feature"] = action_for("feature")
+        if prediction is not None and prediction["drifted"]:
+            actions["prediction"] = action_for("prediction")
+        label = performance = None
+        if n_lab >= self.min_labels:
+            lab = window.loc[labelled, [self.prediction]].assign(
+                **{self.target: _labels_like(labels[labelled], self._ref_y)})
+            rep_y = self._ref_y.compare(lab[[self.target, self.prediction]], alpha=self.alpha)
+            if rep_y.target_drift is not None:
+                label = _column_summary(rep_y.target_drift)
+                if label["drifted"]:
+                    actions["label"] = action_for("label")
+            if rep_y.concept_drift is not None and rep_y.concept_drift.drifted:
+                actions["concept"] = action_for("concept")
+            performance = self._performance(window[labelled], lab[self.target])
+        tested = [v for v in features.values() if v["tested"]]
+        return MonitorResult(
+            **base, dataset_drift=bool(report.drifted),
+            drift_share=(sum(bool(v["drifted"]) for v in tested) / len(tested)) if tested else None,
+            features=features, prediction_drift=prediction, label_drift=label,
+            performance=performance, quality_ok=not problems, quality_problems=problems,
+            actions=actions)
+
+    def _performance(self, rows: pd.DataFrame, y: pd.Series) -> dict[str, Any]:
+        from driftline.retrain import holdout_metrics
+
+        score_cols = [c for c in rows.columns if str(c).startswith("score_")]
+        proba = rows[score_cols].to_numpy(dtype=float) if score_cols else None
+        classes = [str(c)[len("score_"):] for c in score_cols] or None
+        y_true = y.to_numpy()
+        pred = rows[self.prediction].to_numpy()
+        if classes is not None:  # compare labels as text, the way scores are named
+            y_true = np.array([str(v) for v in y_true], dtype=object)
+            pred = np.array([str(v) for v in pred], dtype=object)
+        return holdout_metrics(self.task, y_true, pred, proba, classes)
+
+
+def _labels_like(labels: pd.Series, ref: Any) -> Any:
+    """Late labels arrive as JSON values; give them the reference target's dtype."""
+    import pandas as pd
+
+    values = labels.to_numpy()
+    try:
+        return pd.to_numeric(pd.Series(values)).to_numpy()
+    except (ValueError, TypeError):
+        return values.astype(object)
+
+
+def _quality_problems(report: DriftReport) -> tuple[str, ...]:
+    out = []
+    for name, q in report.quality.items():
+        for check in q.checks:
+            if check.status == "fail":
+                out.append(f"{name}: {check.message}")
+    return tuple(out)

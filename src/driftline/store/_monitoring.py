@@ -1,0 +1,109 @@
+"""Monitoring results and retraining decisions, as the store keeps them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from driftline.store._tables import decisions, monitor_results, monitor_values
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+__all__ = ["MonitoringMixin"]
+
+
+def _when(v: Any) -> datetime | None:
+    if v is None or isinstance(v, datetime):
+        return v
+    import pandas as pd
+
+    try:
+        return pd.Timestamp(v).to_pydatetime()
+    except (ValueError, TypeError):
+        return None
+
+
+class MonitoringMixin:
+    """Window results and decisions; mixed into :class:`~driftline.store.Store`.
+
+    Examples
+    --------
+    >>> from driftline.store import Store
+    >>> store = Store.open("sqlite://")
+    >>> _ = store.add_model("m", "binary")
+    >>> rid = store.add_monitor_result("m", {"end": "2026-01-01T01:00:00+00:00", "version": 1},
+    ...                                [{"feature": "x", "method": "ks", "statistic": 0.3,
+    ...                                  "p_value": 0.001, "effect_size": 0.3, "drifted": True}])
+    >>> [r["result"]["version"] for r in store.monitor_results("m")]
+    [1]
+    >>> store.add_decision("m", {"action": "retrain", "trigger": "on_data_drift", "reasons": []})
+    1
+    """
+
+    engine: Engine
+
+    def model_id(self, name: str) -> int:  # provided by Store
+        raise NotImplementedError
+
+    def add_monitor_result(self, model: str, result: Mapping[str, Any],
+                           values: Sequence[Mapping[str, Any]] = ()) -> int:
+        """Store one window's result (its ``to_dict()``) and its per-feature rows."""
+        mid = self.model_id(model)
+        start, end = _when(result.get("start")), _when(result.get("end"))
+        with self.engine.begin() as conn:
+            res = conn.execute(monitor_results.insert().values(
+                model_id=mid, version=result.get("version"), window_start=start,
+                window_end=end, computed_at=datetime.now(timezone.utc), result=dict(result)))
+            rid = int(res.inserted_primary_key[0])
+            if values:
+                conn.execute(monitor_values.insert(), [
+                    {"result_id": rid, "model_id": mid, "window_end": end,
+                     "feature": str(v["feature"]), "method": v.get("method"),
+                     "statistic": v.get("statistic"), "p_value": v.get("p_value"),
+                     "effect_size": v.get("effect_size"), "drifted": v.get("drifted")}
+                    for v in values])
+        return rid
+
+    def monitor_results(self, model: str, *, limit: int | None = None) -> list[dict[str, Any]]:
+        """Stored window results, oldest first (the latest ``limit`` when given)."""
+        mid = self.model_id(model)
+        q = monitor_results.select().where(monitor_results.c.model_id == mid).order_by(
+            monitor_results.c.id.desc())
+        if limit is not None:
+            q = q.limit(limit)
+        with self.engine.connect() as conn:
+            rows = conn.execute(q).all()
+        return [{"id": r.id, "window_start": r.window_start, "window_end": r.window_end,
+                 "computed_at": r.computed_at, "result": r.result} for r in reversed(rows)]
+
+    def last_window_end(self, model: str) -> datetime | None:
+        """The end of the latest monitored window."""
+        import sqlalchemy as sa
+
+        mid = self.model_id(model)
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.max(monitor_results.c.window_end)).where(
+                monitor_results.c.model_id == mid)).scalar()
+
+    def add_decision(self, model: str, decision: Mapping[str, Any]) -> int:
+        """Store a retraining decision (acting or not) with its reasons."""
+        mid = self.model_id(model)
+        with self.engine.begin() as conn:
+            res = conn.execute(decisions.insert().values(
+                model_id=mid, at=_when(decision.get("at")) or datetime.now(timezone.utc),
+                trigger=str(decision.get("trigger") or "")[:32],
+                action=str(decision.get("action") or "none")[:32], payload=dict(decision)))
+            return int(res.inserted_primary_key[0])
+
+    def decisions(self, model: str, *, limit: int | None = None) -> list[dict[str, Any]]:
+        """Stored decisions, oldest first (the latest ``limit`` when given)."""
+        mid = self.model_id(model)
+        q = decisions.select().where(decisions.c.model_id == mid).order_by(decisions.c.id.desc())
+        if limit is not None:
+            q = q.limit(limit)
+        with self.engine.connect() as conn:
+            rows = conn.execute(q).all()
+        return [{"id": r.id, "at": r.at, "trigger": r.trigger, "action": r.action,
+                 "payload": r.payload} for r in reversed(rows)]
