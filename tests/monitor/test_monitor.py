@@ -97,3 +97,27 @@ def test_time_windows_tumble_and_slide():
     assert [w.n_rows for w in sliding] == [60, 60, 60]
     with pytest.raises(Exception, match="step"):
         Window.rows(10, step=20)
+
+
+def test_monitor_command_and_the_embedded_worker(project, capsys):
+    import json
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from driftline.app import ServeSettings, create_app
+    from driftline.cli import main
+
+    ref, _ = make_credit_frames(400, 1, seed=11)
+    registry = _log(project, ref, start=pd.Timestamp("2026-03-02", tz="UTC"), prefix="c")
+    assert main(["monitor", str(project.path), "--json", "-"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert len(out["results"]) == 1 and out["results"][0]["n_rows"] == 400
+    _log(project, ref, start=pd.Timestamp("2026-03-03", tz="UTC"), prefix="d")
+    text = project.path.read_text().replace("monitoring: {", "monitoring: {every: 1s, ")
+    project.path.write_text(text)
+    with TestClient(create_app([project.path], ServeSettings(environ={}, poll_seconds=0.05))):
+        deadline = time.monotonic() + 30
+        while len(registry.store.monitor_results("credit")) < 2:
+            assert time.monotonic() < deadline, "the embedded monitor never ran"
+            time.sleep(0.1)

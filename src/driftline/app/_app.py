@@ -155,12 +155,19 @@ def create_app(projects: Sequence[Project | str | Path],
 
 async def _poll(state: ServingState, seconds: float) -> None:
     """Follow the champion the store names (promotions by the CLI or another replica),
-    merge the small batches of served traffic every 30 s, and apply each project's retention
-    policy once an hour."""
+    monitor new complete windows every ``monitoring.every``, merge the small batches of
+    served traffic every 30 s, and apply each project's retention policy once an hour."""
     last_retention = -float("inf")
     last_compaction = time.monotonic()
+    last_monitor: dict[str, float] = {}
     while True:
         await asyncio.sleep(seconds)
+        for svc in state.services.values():  # the embedded monitor: new complete windows
+            every = _monitor_every(svc)
+            if time.monotonic() - last_monitor.get(svc.name, -float("inf")) >= every:
+                last_monitor[svc.name] = time.monotonic()
+                with contextlib.suppress(Exception):
+                    await asyncio.to_thread(_monitor, svc)
         if time.monotonic() - last_compaction >= COMPACT_EVERY_S:
             last_compaction = time.monotonic()
             for svc in state.services.values():  # small served batches → large ones
@@ -182,6 +189,18 @@ async def _poll(state: ServingState, seconds: float) -> None:
 
 RETENTION_EVERY_S = 3600.0
 COMPACT_EVERY_S = 30.0
+
+
+def _monitor_every(svc: Any) -> float:
+    from driftline.config import parse_duration
+
+    return parse_duration(svc.project.config.monitoring.every)
+
+
+def _monitor(svc: Any) -> None:
+    from driftline.monitor import monitor_project
+
+    monitor_project(svc.project, registry=svc.registry)
 
 
 def _retention(svc: Any) -> None:

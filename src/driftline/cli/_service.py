@@ -160,6 +160,21 @@ def cmd_forget(args: argparse.Namespace, console: Any) -> int:
     return EXIT_OK
 
 
+def cmd_monitor(args: argparse.Namespace, console: Any) -> int:
+    """``driftline monitor``: compute and store every new complete window now."""
+    from driftline.config import load_project
+    from driftline.monitor import monitor_project
+
+    results = monitor_project(load_project(args.project, check_files=False))
+    lines = [f"{r.end}: {r.n_rows} rows, " + (f"no verdict ({r.reason})" if r.too_small else
+             f"drift {'yes' if r.dataset_drift else 'no'} ({len(r.drifted_features)} features), "
+             f"label coverage {r.label_coverage:.0%}") for r in results]
+    _emit(args, console, {"results": [r.to_dict() for r in results]},
+          "\n".join(lines) or "no new complete window")
+    drifted = any(r.dataset_drift for r in results)
+    return EXIT_FAILED if args.fail_on_drift and drifted else EXIT_OK
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", metavar="FILE", help="write JSON to FILE ('-' for stdout)")
     p.add_argument("--quiet", "-q", action="store_true", help="print no summary")
@@ -215,6 +230,12 @@ def add_service_commands(sub: Any) -> None:
     fg.add_argument("--project", default="driftline.yaml", help=project_help)
     _common(fg)
     fg.set_defaults(func=cmd_forget)
+
+    mo = sub.add_parser("monitor", help="monitor every new complete window of the log now")
+    mo.add_argument("project", nargs="?", default="driftline.yaml", help=project_help)
+    mo.add_argument("--fail-on-drift", action="store_true", help="exit 1 when a window drifted")
+    _common(mo)
+    mo.set_defaults(func=cmd_monitor)
 
     vs = sub.add_parser("versions", help="list versions, stages and the stage history")
     vs.add_argument("project", nargs="?", default="driftline.yaml", help=project_help)
