@@ -121,3 +121,25 @@ def test_monitor_command_and_the_embedded_worker(project, capsys):
         while len(registry.store.monitor_results("credit")) < 2:
             assert time.monotonic() < deadline, "the embedded monitor never ran"
             time.sleep(0.1)
+
+
+def test_segments_rank_the_one_that_drifted_first(project):
+    from driftline.monitor import Monitor
+    from driftline.retrain import open_registry
+
+    registry = open_registry(project)
+    champion = registry.champion("credit")
+    reference = registry.load_reference(champion)
+    mon = Monitor("credit", 1, reference, features=champion.features, target="default",
+                  task="binary", min_rows=200, segments=["region"], max_segments=10)
+    ref, _ = make_credit_frames(2_000, 1, seed=21)
+    window = ref[list(champion.features)].copy()
+    north = (window["region"] == window["region"].value_counts().index[0]).to_numpy()
+    window.loc[north, "income"] = window.loc[north, "income"] * 1.8
+    window["prediction"] = 0
+    res = mon.compute(window.assign(label=None), "a", "b")
+    assert res.segments, "no segment was judged"
+    top = res.segments[0]
+    assert top["value"] == window["region"].value_counts().index[0]
+    assert "income" in top["drifted_features"]
+    assert all("income" not in s["drifted_features"] for s in res.segments[1:])

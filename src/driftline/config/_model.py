@@ -7,6 +7,7 @@ the key and the keys allowed there. ``docs/configuration.md`` documents every ke
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -218,6 +219,8 @@ class MonitoringConfig(_Section):
     min_labels: int = Field(100, gt=0)
     alpha: float = Field(0.05, gt=0.0, lt=1.0)
     every: str = "1m"
+    segments: list[str] = Field(default_factory=list)
+    max_segments: int = Field(20, gt=0, le=1000)
 
     @field_validator("every")
     @classmethod
@@ -226,8 +229,134 @@ class MonitoringConfig(_Section):
         return v
 
 
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(w|d|h|min|m|s)")
+_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "min": 60, "m": 60, "s": 1}
+TRIGGER_PARAMS: dict[str, tuple[str, ...]] = {
+    "on_demand": (),
+    "on_schedule": ("cron",),
+    "on_data_drift": ("features", "share", "persistence"),
+    "on_performance_degradation": ("metric", "max_drop", "relative", "persistence", "min_coverage",
+                                   "higher_is_better"),
+    "on_new_data": ("min_rows",),
+    "on_model_age": ("max_age",),
+}
+_REQUIRED = {"on_schedule": ("cron",), "on_performance_degradation": ("metric", "max_drop"),
+             "on_new_data": ("min_rows",), "on_model_age": ("max_age",)}
+
+
+def _duration(v: Any) -> Any:
+    """``"6h"``, ``"1h30m"``, ``"2d"``, ``"1w"``, ``"90s"`` or a number of seconds, as a timedelta."""
+    if v is None or isinstance(v, timedelta):
+        return v
+    if isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0:
+        return timedelta(seconds=v)
+    text = str(v).strip().lower().replace(" ", "")
+    if isinstance(v, str) and text.replace(".", "", 1).isdigit():
+        return timedelta(seconds=float(text))
+    parts = _DURATION.findall(text)
+    if isinstance(v, str) and parts and "".join(n + u for n, u in parts) == text:
+        return timedelta(seconds=sum(float(n) * _SECONDS[u] for n, u in parts))
+    raise ValueError("must be a duration such as '6h', '30min', '1h30m', '2d', '1w' or a number of "
+                     "seconds")
+
+
+def _check_cron(cron: str) -> None:
+    from driftline.errors import require
+
+    croniter = require("croniter", extra="serve", feature="Scheduled retraining").croniter
+    if not croniter.is_valid(cron):
+        raise ValueError(f"cron {cron!r} is not a cron expression with 5 fields (minute hour day "
+                         "month weekday), e.g. '0 3 * * 1' for Mondays at 03:00 UTC")
+
+
+class TriggerConfig(_Section):
+    """One retraining trigger: ``type`` and that type's parameters (see docs/policies.md).
+
+    Examples
+    --------
+    >>> TriggerConfig.model_validate({"type": "on_data_drift", "persistence": [2, 3]}).persistence
+    (2, 3)
+    >>> TriggerConfig.model_validate({"type": "on_weather"})
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for TriggerConfig
+    ...unknown trigger type 'on_weather'; expected one of on_demand, on_schedule, ...
+    """
+
+    type: Literal["on_demand", "on_schedule", "on_data_drift", "on_performance_degradation",
+                  "on_new_data", "on_model_age"]
+    cron: str | None = None
+    features: list[str] | None = None
+    share: float | None = Field(None, gt=0.0, le=1.0)
+    persistence: tuple[int, int] | None = None
+    metric: str | None = None
+    max_drop: float | None = Field(None, ge=0.0)
+    relative: bool = False
+    min_coverage: float | None = Field(None, ge=0.0, le=1.0)
+    higher_is_better: bool | None = None
+    min_rows: int | None = Field(None, ge=1)
+    max_age: timedelta | None = None
+
+    _durations = field_validator("max_age", mode="before")(classmethod(lambda cls, v: _duration(v)))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            raise ValueError("each trigger must be a mapping such as {type: on_data_drift}")
+        kind = data.get("type")
+        if kind not in TRIGGER_PARAMS:
+            raise ValueError(f"unknown trigger type {kind!r}; expected one of "
+                             + ", ".join(TRIGGER_PARAMS))
+        extra = sorted(set(data) - {"type", *TRIGGER_PARAMS[kind]})
+        if extra:
+            allowed = ", ".join(TRIGGER_PARAMS[kind]) or "no parameters"
+            raise ValueError(f"{kind} takes {allowed}; got unknown parameter(s) {', '.join(extra)}")
+        missing = [p for p in _REQUIRED.get(kind, ()) if data.get(p) is None]
+        if missing:
+            raise ValueError(f"{kind} needs {', '.join(missing)}")
+        return data
+
+    @model_validator(mode="after")
+    def _values(self) -> TriggerConfig:
+        if self.cron is not None:
+            _check_cron(self.cron)
+        if self.persistence is not None and not 1 <= self.persistence[0] <= self.persistence[1]:
+            raise ValueError("persistence must be [k, m] with 1 <= k <= m, e.g. [2, 3]")
+        return self
+
+
 class PoliciesConfig(_Section):
-    """Retraining policies (filled by the monitoring loop)."""
+    """The retraining policy: a stage preset or your own triggers, the mode and the guards.
+
+    Examples
+    --------
+    >>> cfg = PoliciesConfig.model_validate({"stage": 4, "cooldown": "1h30m", "min_rows": 200})
+    >>> cfg.cooldown, cfg.quality_gate
+    (datetime.timedelta(seconds=5400), True)
+    """
+
+    stage: int | None = Field(None, ge=1, le=4)
+    mode: Literal["stateless", "stateful"] | None = None
+    cooldown: timedelta | None = None
+    min_rows: int | None = Field(None, ge=0)
+    quality_gate: bool = True
+    cron: str | None = None
+    triggers: list[TriggerConfig] = Field(default_factory=list)
+    combine: Literal["any", "all"] = "any"
+
+    _durations = field_validator("cooldown", mode="before")(classmethod(lambda cls, v: _duration(v)))
+
+    @model_validator(mode="after")
+    def _preset_or_own(self) -> PoliciesConfig:
+        if self.stage is not None and self.triggers:
+            raise ValueError("give either 'stage' (a preset, 1-4) or 'triggers' (your own), not both")
+        if self.cron is not None:
+            if self.triggers or self.stage not in (2, 3):
+                raise ValueError("'cron' sets the schedule of stages 2 and 3; with your own "
+                                 "triggers use {type: on_schedule, cron: ...}")
+            _check_cron(self.cron)
+        return self
 
 
 class AlertsConfig(_Section):

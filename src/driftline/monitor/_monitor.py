@@ -57,6 +57,7 @@ class MonitorResult:
     quality_ok: bool = True
     quality_problems: tuple[str, ...] = ()
     actions: Mapping[str, str] = field(default_factory=dict)
+    segments: tuple[Mapping[str, Any], ...] = ()
 
     @property
     def drifted_features(self) -> tuple[str, ...]:
@@ -77,7 +78,8 @@ class MonitorResult:
             "label_coverage": self.label_coverage, "n_labelled": self.n_labelled,
             "performance": None if self.performance is None else dict(self.performance),
             "quality_ok": self.quality_ok, "quality_problems": list(self.quality_problems),
-            "actions": dict(self.actions), "gauges": self.gauges(),
+            "actions": dict(self.actions), "segments": [dict(x) for x in self.segments],
+            "gauges": self.gauges(),
         }
 
     def gauges(self) -> list[dict[str, Any]]:
@@ -162,7 +164,8 @@ class Monitor:
     def __init__(self, model: str, version: int, reference: pd.DataFrame, *,
                  features: Sequence[str], target: str, task: str, prediction: str = "prediction",
                  kinds: Mapping[str, str] | None = None, min_rows: int = 200,
-                 min_labels: int = 100, alpha: float = 0.05) -> None:
+                 min_labels: int = 100, alpha: float = 0.05,
+                 segments: Sequence[str] = (), max_segments: int = 20) -> None:
         from driftline.drift import Reference, Schema
 
         if task not in ("binary", "multiclass", "regression"):
@@ -179,6 +182,14 @@ class Monitor:
                                     prediction=prediction)
         self._ref_y = Reference.fit(reference[[target, prediction]], target=target,
                                     prediction=prediction)
+        unknown = [c for c in segments if c not in self.features]
+        if unknown:
+            raise ParameterError.choice("segment column", unknown[0], self.features)
+        self.segments = tuple(segments)
+        self.max_segments = max_segments
+        self._reference = reference
+        self._kinds = kinds
+        self._segment_refs: dict[tuple[str, Any], Any] = {}
 
     def compute(self, window: pd.DataFrame, start: Any, end: Any) -> MonitorResult:
         """The result for one window (the log's columns: features, prediction, label)."""
@@ -216,12 +227,53 @@ class Monitor:
                 actions["concept"] = action_for("concept")
             performance = self._performance(window[labelled], lab[self.target])
         tested = [v for v in features.values() if v["tested"]]
+        segments = self._segments(window, labelled, labels) if self.segments else ()
         return MonitorResult(
             **base, dataset_drift=bool(report.drifted),
             drift_share=(sum(bool(v["drifted"]) for v in tested) / len(tested)) if tested else None,
             features=features, prediction_drift=prediction, label_drift=label,
             performance=performance, quality_ok=not problems, quality_problems=problems,
-            actions=actions)
+            actions=actions, segments=segments)
+
+    def _segments(self, window: pd.DataFrame, labelled: np.ndarray,
+                  labels: pd.Series | None) -> tuple[dict[str, Any], ...]:
+        """Drift and performance per value of each segment column, within the budget of
+        ``max_segments`` values per column (the most frequent), ranked worst first."""
+        from driftline.drift import Reference, Schema
+
+        out = []
+        floor = max(1, self.min_rows // 4)  # a segment is judged on fewer rows than a window
+        for col in self.segments:
+            counts = window[col].value_counts()
+            for value in counts.index[: self.max_segments]:
+                mask = (window[col] == value).to_numpy()
+                ref_mask = (self._reference[col] == value).to_numpy()
+                if mask.sum() < floor or ref_mask.sum() < floor:
+                    continue
+                key = (col, value)
+                if key not in self._segment_refs:
+                    cols = [*[f for f in self.features if f != col], self.prediction]
+                    kinds = {k: v for k, v in (self._kinds or {}).items() if k in cols}
+                    self._segment_refs[key] = Reference.fit(
+                        self._reference.loc[ref_mask, cols], schema=Schema(kinds=kinds),
+                        prediction=self.prediction)
+                ref = self._segment_refs[key]
+                part = window.loc[mask, [c for c in ref.columns if c in window.columns]]
+                rep = ref.compare(part, alpha=self.alpha)
+                tested = [c for c in rep.features if c.tested]
+                share = sum(bool(c.drifted) for c in tested) / len(tested) if tested else 0.0
+                entry: dict[str, Any] = {
+                    "column": col, "value": _plain(value), "n_rows": int(mask.sum()),
+                    "dataset_drift": bool(rep.drifted), "drift_share": share,
+                    "drifted_features": [c.column for c in tested if c.drifted]}
+                seg_lab = labelled & mask
+                if labels is not None and seg_lab.sum() >= floor:
+                    y = _labels_like(labels[seg_lab], self._ref_y)
+                    entry["performance"] = self._performance(window[seg_lab],
+                                                             pd_series(y))
+                out.append(entry)
+        out.sort(key=lambda e: (-e["drift_share"], _perf_key(e)))
+        return tuple(out)
 
     def _performance(self, rows: pd.DataFrame, y: pd.Series) -> dict[str, Any]:
         from driftline.retrain import holdout_metrics
@@ -235,6 +287,24 @@ class Monitor:
             y_true = np.array([str(v) for v in y_true], dtype=object)
             pred = np.array([str(v) for v in pred], dtype=object)
         return holdout_metrics(self.task, y_true, pred, proba, classes)
+
+
+def _plain(v: Any) -> Any:
+    return v.item() if hasattr(v, "item") else v
+
+
+def pd_series(values: Any) -> Any:
+    import pandas as pd
+
+    return pd.Series(values)
+
+
+def _perf_key(entry: Mapping[str, Any]) -> float:
+    perf = entry.get("performance") or {}
+    for name in ("roc_auc", "accuracy"):
+        if name in perf:
+            return float(perf[name])
+    return -float(perf.get("rmse", 0.0)) if "rmse" in perf else 0.0
 
 
 def _labels_like(labels: pd.Series, ref: Any) -> Any:

@@ -64,7 +64,8 @@ def monitor_project(project: Project, *, registry: Registry | None = None,
     monitor = Monitor(name, champion.version, registry.load_reference(champion),
                       features=champion.features, target=cfg.model.target, task=cfg.model.task,
                       kinds=champion.schema.get("kinds"), min_rows=mon_cfg.min_rows,
-                      min_labels=mon_cfg.min_labels, alpha=mon_cfg.alpha)
+                      min_labels=mon_cfg.min_labels, alpha=mon_cfg.alpha,
+                      segments=mon_cfg.segments, max_segments=mon_cfg.max_segments)
     window = window_from_config(mon_cfg.window)
     since = store.last_window_end(name)
     if since is not None and since.tzinfo is None:  # SQLite keeps times without their zone
