@@ -191,7 +191,18 @@ def parse_duration(value: str | int | float) -> float:
 
 
 class WindowConfig(_Section):
-    """How the prediction log is cut into monitoring windows: by rows or by time."""
+    """How the prediction log is cut into monitoring windows: by rows or by time.
+
+    Examples
+    --------
+    >>> WindowConfig(time="1h", step="15m").step
+    '15m'
+    >>> WindowConfig(rows=500, time="1h")
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for WindowConfig
+    ...
+    """
 
     rows: int | None = Field(None, gt=0)
     time: str | None = None
