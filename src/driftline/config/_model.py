@@ -240,8 +240,8 @@ class MonitoringConfig(_Section):
         return v
 
 
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(w|d|h|min|m|s)")
-_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "min": 60, "m": 60, "s": 1}
+_SPAN_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(w|d|h|min|m|s)")  # one part of "1h30m"
+_SPAN_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "min": 60, "m": 60, "s": 1}
 TRIGGER_PARAMS: dict[str, tuple[str, ...]] = {
     "on_demand": (),
     "on_schedule": ("cron",),
@@ -255,7 +255,7 @@ _REQUIRED = {"on_schedule": ("cron",), "on_performance_degradation": ("metric", 
              "on_new_data": ("min_rows",), "on_model_age": ("max_age",)}
 
 
-def _duration(v: Any) -> Any:
+def _timedelta(v: Any) -> Any:
     """``"6h"``, ``"1h30m"``, ``"2d"``, ``"1w"``, ``"90s"`` or a number of seconds, as a timedelta."""
     if v is None or isinstance(v, timedelta):
         return v
@@ -264,9 +264,9 @@ def _duration(v: Any) -> Any:
     text = str(v).strip().lower().replace(" ", "")
     if isinstance(v, str) and text.replace(".", "", 1).isdigit():
         return timedelta(seconds=float(text))
-    parts = _DURATION.findall(text)
+    parts = _SPAN_PART.findall(text)
     if isinstance(v, str) and parts and "".join(n + u for n, u in parts) == text:
-        return timedelta(seconds=sum(float(n) * _SECONDS[u] for n, u in parts))
+        return timedelta(seconds=sum(float(n) * _SPAN_SECONDS[u] for n, u in parts))
     raise ValueError("must be a duration such as '6h', '30min', '1h30m', '2d', '1w' or a number of "
                      "seconds")
 
@@ -308,7 +308,7 @@ class TriggerConfig(_Section):
     min_rows: int | None = Field(None, ge=1)
     max_age: timedelta | None = None
 
-    _durations = field_validator("max_age", mode="before")(classmethod(lambda cls, v: _duration(v)))
+    _durations = field_validator("max_age", mode="before")(classmethod(lambda cls, v: _timedelta(v)))
 
     @model_validator(mode="before")
     @classmethod
@@ -356,7 +356,7 @@ class PoliciesConfig(_Section):
     triggers: list[TriggerConfig] = Field(default_factory=list)
     combine: Literal["any", "all"] = "any"
 
-    _durations = field_validator("cooldown", mode="before")(classmethod(lambda cls, v: _duration(v)))
+    _durations = field_validator("cooldown", mode="before")(classmethod(lambda cls, v: _timedelta(v)))
 
     @model_validator(mode="after")
     def _preset_or_own(self) -> PoliciesConfig:

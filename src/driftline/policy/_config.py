@@ -1,0 +1,102 @@
+"""Build a :class:`Policy` from the ``policies`` section of a project file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from driftline.errors import ConfigError
+from driftline.policy._policy import Policy
+from driftline.policy._signals import OnDataDrift, OnPerformanceDegradation
+from driftline.policy._stages import stage_policy
+from driftline.policy._triggers import AllOf, AnyOf, OnDemand, OnModelAge, OnNewData, OnSchedule, Trigger
+
+if TYPE_CHECKING:
+    from driftline.config import ProjectConfig
+    from driftline.config._model import PoliciesConfig, TriggerConfig
+
+__all__ = ["TRIGGER_TYPES", "policy_from_config"]
+
+
+def _drift(t: TriggerConfig) -> Trigger:
+    return OnDataDrift(None if t.features is None else tuple(t.features), t.share,
+                       t.persistence or (1, 1))
+
+
+def _degradation(t: TriggerConfig) -> Trigger:
+    extra: dict[str, Any] = {} if t.min_coverage is None else {"min_coverage": t.min_coverage}
+    return OnPerformanceDegradation(str(t.metric), float(t.max_drop or 0.0), relative=t.relative,
+                                    persistence=t.persistence or (1, 1),
+                                    higher_is_better=t.higher_is_better, **extra)
+
+
+def _schedule(t: TriggerConfig) -> Trigger:
+    return OnSchedule(str(t.cron))
+
+
+def _new_data(t: TriggerConfig) -> Trigger:
+    return OnNewData(int(t.min_rows or 0))
+
+
+def _age(t: TriggerConfig) -> Trigger:
+    return OnModelAge(t.max_age or timedelta(0))
+
+
+#: The ``type`` of each trigger in the project file, and how it is built from its entry.
+TRIGGER_TYPES: dict[str, Callable[[TriggerConfig], Trigger]] = {
+    "on_demand": lambda t: OnDemand(),
+    "on_schedule": _schedule,
+    "on_data_drift": _drift,
+    "on_performance_degradation": _degradation,
+    "on_new_data": _new_data,
+    "on_model_age": _age,
+}
+
+
+def build_trigger(t: TriggerConfig) -> Trigger:
+    """The trigger a ``policies.triggers`` entry describes."""
+    try:
+        build = TRIGGER_TYPES[t.type]
+    except KeyError:
+        raise ConfigError(f"policies.triggers: unknown trigger type {t.type!r}; expected one of "
+                          + ", ".join(TRIGGER_TYPES)) from None
+    return build(t)
+
+
+def policy_from_config(cfg: ProjectConfig | PoliciesConfig) -> Policy:
+    """The :class:`Policy` of a project file (or of its ``policies`` section).
+
+    With ``triggers``, they are combined by ``combine`` (``any`` or ``all``); otherwise the
+    ``stage`` preset is used (stage 1, on demand only, when neither is given). ``mode``,
+    ``cooldown`` and ``min_rows`` override the defaults when set.
+
+    Examples
+    --------
+    >>> from driftline.config._model import PoliciesConfig
+    >>> cfg = PoliciesConfig.model_validate({
+    ...     "triggers": [{"type": "on_data_drift", "persistence": [2, 3]},
+    ...                  {"type": "on_model_age", "max_age": "30d"}],
+    ...     "mode": "stateful", "cooldown": "6h", "min_rows": 1000})
+    >>> policy = policy_from_config(cfg)
+    >>> policy.mode, policy.cooldown, policy.min_rows
+    ('stateful', datetime.timedelta(seconds=21600), 1000)
+    >>> policy.trigger
+    AnyOf(triggers=(OnDataDrift(features=None, share=None, persistence=(2, 3)),
+                    OnModelAge(max_age=datetime.timedelta(days=30))))
+    """
+    section: PoliciesConfig = cfg.policies if hasattr(cfg, "policies") else cfg
+    if not section.triggers:
+        kwargs: dict[str, Any] = {"quality_gate": section.quality_gate, "mode": section.mode,
+                                  "cooldown": section.cooldown, "min_rows": section.min_rows}
+        if section.cron is not None:
+            kwargs["cron"] = section.cron
+        return stage_policy(section.stage or 1, **kwargs)
+    triggers = [build_trigger(t) for t in section.triggers]
+    combined = triggers[0] if len(triggers) == 1 else (
+        AnyOf(*triggers) if section.combine == "any" else AllOf(*triggers))
+    defaults = Policy(combined)
+    return Policy(combined, mode=section.mode or defaults.mode,
+                  cooldown=defaults.cooldown if section.cooldown is None else section.cooldown,
+                  min_rows=defaults.min_rows if section.min_rows is None else section.min_rows,
+                  quality_gate=section.quality_gate)

@@ -1,0 +1,159 @@
+"""What a policy reads: the monitor's window summaries and the model's state, as plain values."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from driftline.errors import ParameterError
+from driftline.policy._clock import utc
+
+__all__ = ["PolicyContext", "WindowSummary"]
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+@dataclass(frozen=True)
+class WindowSummary:
+    """What the monitor reports for one window of the prediction log.
+
+    Parameters
+    ----------
+    end : when the window closed (timezone-aware).
+    n_rows : rows in the window.
+    dataset_drift : the window's dataset-level drift verdict; ``None`` when the window was too
+        small to judge (such windows do not count towards drift persistence).
+    drift_share : share of compared features that drifted, or ``None``.
+    drifted_features : the names of the drifted features.
+    performance : realized metrics on the window's labelled rows, e.g. ``{"roc_auc": 0.81}``.
+    label_coverage : share of the window's rows whose label has arrived, in [0, 1].
+    quality_ok : whether the data-quality checks passed.
+    quality_problems : one short sentence per failed check.
+    n_features : how many features were compared (for reasons such as "7/20 features").
+
+    Examples
+    --------
+    >>> from datetime import datetime, timezone
+    >>> w = WindowSummary(datetime(2024, 1, 1, tzinfo=timezone.utc), 500, dataset_drift=True,
+    ...                   drift_share=0.35, drifted_features=("income", "age"), n_features=20)
+    >>> w.to_dict()["end"], w.judged
+    ('2024-01-01T00:00:00+00:00', True)
+    """
+
+    end: datetime
+    n_rows: int
+    dataset_drift: bool | None = None
+    drift_share: float | None = None
+    drifted_features: tuple[str, ...] = ()
+    performance: Mapping[str, float] = field(default_factory=dict)
+    label_coverage: float = 0.0
+    quality_ok: bool = True
+    quality_problems: tuple[str, ...] = ()
+    n_features: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "end", utc(self.end, "end"))
+        object.__setattr__(self, "drifted_features", tuple(self.drifted_features))
+        object.__setattr__(self, "quality_problems", tuple(self.quality_problems))
+        object.__setattr__(self, "performance", {k: float(v) for k, v in self.performance.items()})
+        if not 0.0 <= self.label_coverage <= 1.0:
+            raise ParameterError.invalid("label_coverage", self.label_coverage, "a share in [0, 1]")
+        if self.drift_share is not None and not 0.0 <= self.drift_share <= 1.0:
+            raise ParameterError.invalid("drift_share", self.drift_share, "a share in [0, 1] or None")
+
+    @property
+    def judged(self) -> bool:
+        """Whether the window was large enough for a drift verdict."""
+        return self.dataset_drift is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {"end": _iso(self.end), "n_rows": self.n_rows, "dataset_drift": self.dataset_drift,
+                "drift_share": self.drift_share, "drifted_features": list(self.drifted_features),
+                "performance": dict(self.performance), "label_coverage": self.label_coverage,
+                "quality_ok": self.quality_ok, "quality_problems": list(self.quality_problems),
+                "n_features": self.n_features}
+
+
+@dataclass(frozen=True)
+class PolicyContext:
+    """Everything a policy decides on, gathered by the caller (the worker, a test, the demo).
+
+    Parameters
+    ----------
+    now : the decision time (from a :class:`~driftline.policy.Clock`).
+    model : the model's name.
+    windows : the monitor's window summaries for the champion, oldest first.
+    champion_version, champion_promoted_at : the serving version and when it was promoted.
+    baseline : the champion's validation metrics, e.g. ``{"roc_auc": 0.84}``.
+    labelled_rows_since_training : labelled rows logged since the last training.
+    last_training_at : when the last training finished.
+    last_retrain_decision_at : when a policy last decided to retrain.
+    retrain_running : whether a retrain of this model is in progress.
+    demand : the reason of a pending on-demand request (e.g. from the API), or ``None``.
+
+    Notes
+    -----
+    Window-based triggers only count windows that end after :attr:`evidence_since`, the later
+    of ``last_training_at`` and ``last_retrain_decision_at``: evidence that already led to a
+    retrain is not used twice.
+
+    Examples
+    --------
+    >>> from datetime import datetime, timezone
+    >>> ctx = PolicyContext(now=datetime(2024, 3, 1, tzinfo=timezone.utc), model="credit",
+    ...                     last_training_at=datetime(2024, 2, 1, tzinfo=timezone.utc))
+    >>> ctx.evidence_since.isoformat(), ctx.to_dict()["model"]
+    ('2024-02-01T00:00:00+00:00', 'credit')
+    """
+
+    now: datetime
+    model: str
+    windows: Sequence[WindowSummary] = ()
+    champion_version: int | None = None
+    champion_promoted_at: datetime | None = None
+    baseline: Mapping[str, float] = field(default_factory=dict)
+    labelled_rows_since_training: int = 0
+    last_training_at: datetime | None = None
+    last_retrain_decision_at: datetime | None = None
+    retrain_running: bool = False
+    demand: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "now", utc(self.now, "now"))
+        for name in ("champion_promoted_at", "last_training_at", "last_retrain_decision_at"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, utc(value, name))
+        object.__setattr__(self, "windows", tuple(self.windows))
+        object.__setattr__(self, "baseline", {k: float(v) for k, v in self.baseline.items()})
+        if self.labelled_rows_since_training < 0:
+            raise ParameterError.invalid("labelled_rows_since_training",
+                                         self.labelled_rows_since_training, "a count >= 0")
+
+    @property
+    def evidence_since(self) -> datetime | None:
+        """The later of the last training and the last retrain decision, or ``None``."""
+        times = [t for t in (self.last_training_at, self.last_retrain_decision_at) if t is not None]
+        return max(times) if times else None
+
+    def fresh_windows(self) -> tuple[WindowSummary, ...]:
+        """The windows that end after :attr:`evidence_since`, oldest first."""
+        since = self.evidence_since
+        return tuple(w for w in self.windows if since is None or w.end > since)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {"now": _iso(self.now), "model": self.model,
+                "windows": [w.to_dict() for w in self.windows],
+                "champion_version": self.champion_version,
+                "champion_promoted_at": _iso(self.champion_promoted_at),
+                "baseline": dict(self.baseline),
+                "labelled_rows_since_training": self.labelled_rows_since_training,
+                "last_training_at": _iso(self.last_training_at),
+                "last_retrain_decision_at": _iso(self.last_retrain_decision_at),
+                "retrain_running": self.retrain_running, "demand": self.demand}
