@@ -9,7 +9,8 @@ import pytest
 
 PACKAGES = ["driftline", "driftline.stats", "driftline.drift", "driftline.errors", "driftline.config",
             "driftline.registry", "driftline.serving", "driftline.store", "driftline.retrain",
-            "driftline.app", "driftline.telemetry"]
+            "driftline.app", "driftline.telemetry", "driftline.metrics", "driftline.monitor",
+            "driftline.policy", "driftline.alerts"]
 
 
 @pytest.mark.parametrize("name", PACKAGES)
@@ -24,7 +25,9 @@ def test_all_is_sorted_and_resolves(name):
 
 @pytest.mark.parametrize("name", ["driftline.stats", "driftline.drift", "driftline.config",
                                   "driftline.registry", "driftline.serving", "driftline.store",
-                                  "driftline.retrain", "driftline.app", "driftline.telemetry"])
+                                  "driftline.retrain", "driftline.app", "driftline.telemetry",
+                                  "driftline.metrics", "driftline.monitor", "driftline.policy",
+                                  "driftline.alerts"])
 def test_public_functions_have_examples(name):
     mod = importlib.import_module(name)
     missing = []

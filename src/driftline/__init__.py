@@ -34,12 +34,12 @@ _LAZY = {
     "register": "driftline.retrain",
     "log_predictions": "driftline.serving",
 }
-_SUBMODULES = ("stats", "drift", "errors", "datasets")
+_SUBMODULES = ("stats", "drift", "errors", "datasets", "metrics")
 
 __all__ = sorted([*_LAZY, *_SUBMODULES, "__version__"])
 
 if TYPE_CHECKING:  # pragma: no cover
-    from driftline import datasets, drift, errors, stats
+    from driftline import datasets, drift, errors, metrics, stats
     from driftline.drift import (
         ColumnDrift,
         ColumnKind,

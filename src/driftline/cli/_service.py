@@ -1,6 +1,6 @@
 """The service commands: ``train``, ``serve``, ``ingest``, ``promote``, ``rollback``,
-``versions``, ``retention`` and ``forget``. Each reads a project file (default
-``./driftline.yaml``)."""
+``versions``, ``monitor``, ``retrain``, ``decisions``, ``retention`` and ``forget``. Each
+reads a project file (default ``./driftline.yaml``)."""
 
 from __future__ import annotations
 
@@ -175,6 +175,39 @@ def cmd_monitor(args: argparse.Namespace, console: Any) -> int:
     return EXIT_FAILED if args.fail_on_drift and drifted else EXIT_OK
 
 
+def cmd_retrain(args: argparse.Namespace, console: Any) -> int:
+    """``driftline retrain``: train a challenger now, validate it, promote or reject it."""
+    from driftline.config import load_project
+    from driftline.retrain import open_registry, retrain
+
+    project = load_project(args.project)
+    registry = open_registry(project)
+    registry.store.add_decision(project.config.model.name, {
+        "model": project.config.model.name, "action": "retrain", "trigger": "on_demand",
+        "mode": args.mode, "reasons": [f"on demand from the CLI ({args.mode})"]})
+    out = retrain(project, mode=args.mode, registry=registry, trigger="on_demand",
+                  promote="auto" if args.promote else "manual")
+    _emit(args, console, out.to_dict(), f"{out.outcome}: version {out.version}; {out.reason}")
+    return EXIT_OK if out.outcome in ("promoted", "awaiting approval") else EXIT_FAILED
+
+
+def cmd_decisions(args: argparse.Namespace, console: Any) -> int:
+    """``driftline decisions``: why did (or didn't) it retrain?"""
+    from driftline.config import load_project
+    from driftline.retrain import open_registry
+
+    project = load_project(args.project, check_files=False)
+    store = open_registry(project).store
+    name = project.config.model.name
+    store.add_model(name, project.config.model.task)
+    rows = store.decisions(name, limit=args.limit)
+    lines = [f"{r['at']}  {r['action']:<8} {r['trigger'] or '-':<28} "
+             + "; ".join(r["payload"].get("reasons", [])) for r in rows]
+    _emit(args, console, {"decisions": [{**r, "at": str(r["at"])} for r in rows]},
+          "\n".join(lines) or f"{name}: no decisions yet")
+    return EXIT_OK
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", metavar="FILE", help="write JSON to FILE ('-' for stdout)")
     p.add_argument("--quiet", "-q", action="store_true", help="print no summary")
@@ -236,6 +269,28 @@ def add_service_commands(sub: Any) -> None:
     mo.add_argument("--fail-on-drift", action="store_true", help="exit 1 when a window drifted")
     _common(mo)
     mo.set_defaults(func=cmd_monitor)
+
+    rt2 = sub.add_parser("retrain", help="train a challenger now, validate it against the "
+                                        "champion, and promote or reject it")
+    rt2.add_argument("project", nargs="?", default="driftline.yaml", help=project_help)
+    group = rt2.add_mutually_exclusive_group()
+    group.add_argument("--stateless", dest="mode", action="store_const", const="stateless",
+                       help="train from scratch (default)")
+    group.add_argument("--stateful", dest="mode", action="store_const", const="stateful",
+                       help="continue from the champion")
+    rt2.set_defaults(mode="stateless")
+    rt2.add_argument("--promote", action="store_true",
+                     help="promote automatically when validation passes (else it waits for "
+                          "`driftline promote`)")
+    _common(rt2)
+    rt2.set_defaults(func=cmd_retrain)
+
+    de = sub.add_parser("decisions", help="the stored decisions and their reasons: why did "
+                                          "(or didn't) it retrain?")
+    de.add_argument("project", nargs="?", default="driftline.yaml", help=project_help)
+    de.add_argument("--limit", type=int, default=50, help="the latest N (default 50)")
+    _common(de)
+    de.set_defaults(func=cmd_decisions)
 
     vs = sub.add_parser("versions", help="list versions, stages and the stage history")
     vs.add_argument("project", nargs="?", default="driftline.yaml", help=project_help)

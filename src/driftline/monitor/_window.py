@@ -17,7 +17,14 @@ __all__ = ["Window", "WindowSlice"]
 
 @dataclass(frozen=True)
 class WindowSlice:
-    """One window of logged rows: where it starts and ends, and its rows."""
+    """One window of logged rows: where it starts and ends, and its rows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> WindowSlice(0, 1, pd.DataFrame({"x": [1, 2]})).n_rows
+    2
+    """
 
     start: Any
     end: Any

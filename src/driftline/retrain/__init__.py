@@ -7,6 +7,14 @@ Examples
 {'accuracy': 0.5}
 """
 
+from driftline.retrain._loop import (
+    RetrainOutcome,
+    decide,
+    policy_context,
+    retrain,
+    run_loop_once,
+    window_summaries,
+)
 from driftline.retrain._register import (
     RegisterResult,
     holdout_metrics,
@@ -14,5 +22,31 @@ from driftline.retrain._register import (
     open_registry,
     register,
 )
+from driftline.retrain._runner import TrainingError, TrainingRun, run_training
+from driftline.retrain._stateful import (
+    TRAINING_MODES,
+    continue_training,
+    default_trainer,
+    stateless_fit,
+)
 
-__all__ = ["RegisterResult", "holdout_metrics", "input_types", "open_registry", "register"]
+__all__ = [
+    "TRAINING_MODES",
+    "RegisterResult",
+    "RetrainOutcome",
+    "TrainingError",
+    "TrainingRun",
+    "continue_training",
+    "decide",
+    "default_trainer",
+    "holdout_metrics",
+    "input_types",
+    "open_registry",
+    "policy_context",
+    "register",
+    "retrain",
+    "run_loop_once",
+    "run_training",
+    "stateless_fit",
+    "window_summaries",
+]

@@ -1,0 +1,99 @@
+"""The loop end to end on a small synthetic stream: drift with labels → retrain in a separate
+process → validation on rows neither model saw → promotion; a worse challenger rejected and
+audited; too few labels deferred."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from driftline.datasets import make_credit_frames
+from tests.monitor.test_monitor import _log
+from tests.serving.project import TRAIN_CODE, make_project
+
+BAD_TRAIN = TRAIN_CODE + '''
+
+def train_bad(data, *, previous=None, params):
+    from sklearn.dummy import DummyClassifier
+    return DummyClassifier(strategy="prior").fit(data.X, data.y)
+'''
+
+
+@pytest.fixture
+def project(tmp_path):
+    from driftline.config import load_project
+    from driftline.retrain import register
+
+    path = make_project(tmp_path / "p", n=1_500)
+    (tmp_path / "p" / "credit_model.py").write_text(BAD_TRAIN)
+    register(path, promote=True)
+    return load_project(path)
+
+
+def _drifted(project, n=3_000, seed=5, flip=True):
+    """Covariate drift plus a strong concept change: the label's link to the features flips,
+    so the champion's ranking becomes worse than chance and a retrain must recover it."""
+    _, cur = make_credit_frames(10, n, drift=True, seed=seed)
+    return _log(project, cur, start=pd.Timestamp("2026-04-01", tz="UTC"),
+                labels=1 - cur["default"] if flip else cur["default"], prefix="z")
+
+
+def test_concept_drift_retrain_validates_and_promotes(project):
+    from driftline.retrain import retrain
+
+    registry = _drifted(project)
+    outcome = retrain(project, mode="stateless", registry=registry, trigger="test")
+    assert outcome.outcome == "promoted", outcome.reason
+    assert registry.champion("credit").version == outcome.version == 2
+    v = outcome.validation
+    assert v["decision"] == "pass" and v["n"] == 900  # 30% of 3,000 labelled rows
+    assert v["value_b"] > v["value_a"]  # the challenger learned the new concept
+    kinds = [e["kind"] for e in registry.store.events("credit")]
+    assert kinds[-3:] == ["retrain_started", "retrain_finished", "promoted"]
+    last = registry.store.decisions("credit")[-1]
+    assert last["action"] == "promote" and "passed" in last["payload"]["reasons"][0]
+    assert outcome.training["pid"] > 0 and outcome.training["threads"] == 1
+
+
+def test_a_worse_challenger_is_rejected_and_audited(project):
+    from driftline.retrain import retrain
+
+    text = project.path.read_text().replace("credit_model:train", "credit_model:train_bad")
+    project.path.write_text(text)
+    from driftline.config import load_project
+
+    bad_project = load_project(project.path)
+    registry = _drifted(bad_project, flip=False)  # the champion still ranks well
+    outcome = retrain(bad_project, registry=registry, trigger="test")
+    assert outcome.outcome == "rejected", outcome.reason
+    assert registry.champion("credit").version == 1
+    assert registry.get("credit", outcome.version).stage == "archived"
+    history = registry.history("credit")
+    assert history[-1].stage == "archived" and history[-1].reason.startswith("rejected:")
+    assert registry.store.decisions("credit")[-1]["action"] == "reject"
+    assert registry.store.events("credit")[-1]["kind"] == "challenger_rejected"
+
+
+def test_too_few_labels_defer_the_decision(project):
+    from driftline.retrain import retrain
+
+    registry = _drifted(project, n=200)
+    outcome = retrain(project, registry=registry)
+    assert outcome.outcome == "deferred" and "at least 100" in outcome.reason
+    assert registry.champion("credit").version == 1
+    assert registry.store.decisions("credit")[-1]["action"] == "defer"
+
+
+def test_retrain_and_decisions_commands(project, capsys):
+    import json
+
+    from driftline.cli import main
+
+    _drifted(project)
+    assert main(["retrain", str(project.path), "--promote", "--json", "-"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["outcome"] == "promoted" and out["version"] == 2
+    assert main(["decisions", str(project.path), "--json", "-"]) == 0
+    rows = json.loads(capsys.readouterr().out)["decisions"]
+    assert [r["action"] for r in rows] == ["retrain", "promote"]
+    assert "on demand" in rows[0]["payload"]["reasons"][0]
