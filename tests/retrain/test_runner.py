@@ -94,6 +94,18 @@ def alive(pid):
     return state != "Z"  # a killed process waiting for init to reap it is gone
 
 
+def gone(pid, timeout=10.0):
+    """SIGKILL is delivered asynchronously: give the kernel a moment to finish the process."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while alive(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def test_trains_in_another_niced_thread_capped_process(project):
     folder, name = project
     d = data()
@@ -149,7 +161,7 @@ def test_nothing_the_child_started_outlives_a_successful_run(project):
     run = run_training(f"{name}:leave_helper", folder, data(), nice=0, timeout=120)
     assert type(run.model).__name__ == "Majority"  # a class from the project's own module
     assert run.model.predict([1, 2]) == [run.model.label] * 2
-    assert not alive(run.model.helper)
+    assert gone(run.model.helper)
 
 
 def test_a_timeout_kills_the_process_and_its_children(project, tmp_path):
@@ -159,7 +171,7 @@ def test_a_timeout_kills_the_process_and_its_children(project, tmp_path):
         run_training(f"{name}:hang", folder, data(), params={"pids": str(pids)}, nice=0,
                      timeout=5)
     child, helper = map(int, pids.read_text().split())
-    assert not alive(child) and not alive(helper)
+    assert gone(child) and gone(helper)
 
 
 @pytest.mark.parametrize(("kwargs", "match"), [
