@@ -97,3 +97,27 @@ def test_retrain_and_decisions_commands(project, capsys):
     rows = json.loads(capsys.readouterr().out)["decisions"]
     assert [r["action"] for r in rows] == ["retrain", "promote"]
     assert "on demand" in rows[0]["payload"]["reasons"][0]
+
+
+def test_a_rejected_challenger_needs_force_and_a_reason(project, capsys):
+    from driftline.cli import main
+    from driftline.config import load_project
+    from driftline.retrain import retrain
+
+    project.path.write_text(project.path.read_text().replace("credit_model:train",
+                                                             "credit_model:train_bad"))
+    bad = load_project(project.path)
+    registry = _drifted(bad, flip=False)
+    outcome = retrain(bad, registry=registry)
+    assert outcome.outcome == "rejected"
+    v = str(outcome.version)
+    assert main(["promote", str(project.path), "--version", v]) == 2
+    assert "failed validation" in capsys.readouterr().err
+    assert main(["promote", str(project.path), "--version", v, "--force"]) == 2
+    assert "reason" in capsys.readouterr().err
+    assert main(["promote", str(project.path), "--version", v, "--force", "--reason",
+                 "business override, ticket 42"]) == 0
+    assert registry.champion("credit").version == outcome.version
+    last = registry.store.decisions("credit")[-1]
+    assert last["action"] == "force_promote" and "ticket 42" in last["payload"]["reasons"][0]
+    assert registry.store.events("credit")[-1]["kind"] == "forced_promotion"

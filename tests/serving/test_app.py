@@ -378,3 +378,20 @@ def test_a_challenger_with_other_features_is_refused_and_the_champion_keeps_serv
         assert r.status_code == 409 and "features" in r.json()["error"]
         ok = client.post(PREDICT, json={"instances": [instance()]})
         assert ok.status_code == 200 and ok.json()["model_version"] == 1
+
+
+def test_the_api_promotes_a_rejected_version_only_with_force_and_a_reason(project):
+    from driftline.config import load_project
+    from driftline.retrain import open_registry
+
+    registry = open_registry(load_project(project))
+    registry.store.set_stage("credit", 2, "archived", reason="rejected: roc_auc worse")
+    with client_for(project) as client:
+        r = client.post("/v1/models/credit/promote", json={"version": 2})
+        assert r.status_code == 409 and "failed validation" in r.json()["error"]
+        r = client.post("/v1/models/credit/promote", json={"version": 2, "force": True})
+        assert r.status_code == 422 and r.json()["field"] == "reason"
+        r = client.post("/v1/models/credit/promote",
+                        json={"version": 2, "force": True, "reason": "approved by risk"})
+        assert r.status_code == 200 and r.json()["version"] == 2
+    assert registry.store.decisions("credit")[-1]["action"] == "force_promote"

@@ -94,7 +94,8 @@ def _stage(args: argparse.Namespace, console: Any, action: str) -> int:
 
                 raise DataError(f"{name!r} has no challenger; give --version.")
             version = challenger.version
-        mv = registry.promote(name, version, reason=args.reason or "promoted from the CLI")
+        mv = registry.promote(name, version, reason=args.reason or "promoted from the CLI",
+                              force=args.force)
     else:
         mv = registry.rollback(name, args.version, reason=args.reason or "from the CLI")
     _emit(args, console, mv.to_dict(), f"{name}: version {mv.version} is champion "
@@ -249,6 +250,10 @@ def add_service_commands(sub: Any) -> None:
                        help="the version (promote: default the challenger; rollback: default "
                             "the previous champion)")
         p.add_argument("--reason", default=None, help="recorded in the stage history")
+        if action == "promote":
+            p.add_argument("--force", action="store_true",
+                           help="promote a version that failed validation (needs --reason; "
+                                "recorded as a decision and an event)")
         _common(p)
         p.set_defaults(func=lambda a, c, _action=action: _stage(a, c, _action))
 

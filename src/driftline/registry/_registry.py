@@ -209,8 +209,34 @@ class Registry:
         return pq.read_table(io.BytesIO(data)).to_pandas()
 
     # -- stages -------------------------------------------------------------------------
-    def promote(self, name: str, version: int, *, reason: str = "manual") -> ModelVersion:
-        """Make ``version`` the champion (the previous champion is archived)."""
+    def failed_validation(self, name: str, version: int) -> str | None:
+        """Why ``version`` was rejected by validation, or ``None`` if it never was."""
+        for h in reversed(self.history(name)):
+            if h.version == version and h.reason.startswith("rejected:"):
+                return h.reason
+        return None
+
+    def promote(self, name: str, version: int, *, reason: str = "manual",
+                force: bool = False) -> ModelVersion:
+        """Make ``version`` the champion (the previous champion is archived).
+
+        A version that failed validation is never promoted by accident: that needs
+        ``force=True`` and a reason, both recorded as a decision and an event.
+        """
+        failed = self.failed_validation(name, version)
+        if failed is not None:
+            if not force:
+                raise DataError(f"version {version} of {name!r} failed validation ({failed}); "
+                                "promoting it needs --force and a --reason, which are recorded.")
+            if not reason or reason in ("manual", "promoted from the CLI"):
+                raise ParameterError.invalid("reason", reason, "the reason for overriding a "
+                                             "failed validation")
+            payload = {"model": name, "action": "force_promote", "trigger": "manual",
+                       "version": version, "reasons": [f"forced over failed validation: {reason}"],
+                       "failed": failed}
+            self.store.add_decision(name, payload)
+            self.store.add_event(name, "forced_promotion", payload)
+            reason = f"forced: {reason}"
         self.store.set_stage(name, version, "champion", reason=reason)
         return self.get(name, version)
 

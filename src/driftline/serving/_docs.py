@@ -116,6 +116,10 @@ class StageBody(BaseModel):
     reason: str | None = Field(None, max_length=200)
 
 
+class PromoteBody(StageBody):
+    force: bool = False
+
+
 class StageResult(BaseModel):
     model: str
     version: int

@@ -360,12 +360,24 @@ def build_router(state: ServingState) -> APIRouter:
 
     def stage_change(action: str) -> Handler:
         async def change(request: Request, svc: ModelService) -> Any:
-            body = _object(await read_json(request, 64 * 1024, allow_empty=True),
-                           {"version", "reason"}, "with optional 'version' and 'reason'")
+            allowed = {"version", "reason", "force"} if action == "promote" else {"version",
+                                                                                   "reason"}
+            body = _object(await read_json(request, 64 * 1024, allow_empty=True), allowed,
+                           "with optional 'version' and 'reason'")
             version = _version_field(body.get("version"))
-            reason = _reason(body.get("reason"), f"{action} through the admin API")
+            force = body.get("force", False)
+            if not isinstance(force, bool):
+                raise RequestError(422, "force must be true or false.", field="force")
+            reason = (body.get("reason") or "") if force else _reason(
+                body.get("reason"), f"{action} through the admin API")
+            if force and not (isinstance(reason, str) and reason.strip()):
+                raise RequestError(422, "force needs a reason (recorded with the decision).",
+                                   field="reason")
+            if force:
+                _reason(reason, "")
             previous = None if svc.current is None else svc.current.number
-            loaded = await asyncio.to_thread(svc.swap_to, version, action=action, reason=reason)
+            loaded = await asyncio.to_thread(svc.swap_to, version, action=action, reason=reason,
+                                             force=force)
             if state.metrics is not None:
                 state.metrics.add_model(svc.name, str(loaded.number), "champion")
             return {"model": svc.name, "version": loaded.number, "stage": "champion",
@@ -397,7 +409,7 @@ def build_router(state: ServingState) -> APIRouter:
         ("POST", f"{_V1_PREFIX}/{{m}}/log", "log", "predict", log, docs.Logged,
          E(400, 401, 403, 404, 409, 413, 415, 422), "log"),
         ("POST", f"{_V1_PREFIX}/{{m}}/promote", "promote", "admin", stage_change("promote"),
-         docs.StageResult, E(400, 401, 403, 404, 409, 413, 415, 422), "stage"),
+         docs.StageResult, E(400, 401, 403, 404, 409, 413, 415, 422), "promote"),
         ("POST", f"{_V1_PREFIX}/{{m}}/rollback", "rollback", "admin", stage_change("rollback"),
          docs.StageResult, E(400, 401, 403, 404, 409, 413, 415, 422), "stage"),
         ("POST", f"{_V1_PREFIX}/{{m}}/retrain", "retrain", "admin", retrain,
@@ -493,7 +505,7 @@ def _request_doc(kind: str | None, svc: ModelService) -> dict[str, Any] | None:
                                "data": {"type": "array"}}}}}}
     else:
         model = {"feedback": docs.FeedbackBatch, "log": docs.LogBody, "stage": docs.StageBody,
-                 "retrain": docs.RetrainBody}[kind]
+                 "promote": docs.PromoteBody, "retrain": docs.RetrainBody}[kind]
         schema = _inline(model.model_json_schema())
         if kind == "log":  # the features of each record follow the model's row schema
             inputs = None if svc.current is None else svc.current.inputs
@@ -504,7 +516,7 @@ def _request_doc(kind: str | None, svc: ModelService) -> dict[str, Any] | None:
             schema["properties"]["records"]["maxItems"] = svc.max_rows
         if kind == "feedback":
             schema = {"anyOf": [_inline(docs.FeedbackItem.model_json_schema()), schema]}
-    return {"requestBody": {"required": kind not in ("stage", "retrain"),
+    return {"requestBody": {"required": kind not in ("stage", "promote", "retrain"),
                             "content": {"application/json": {"schema": schema}}}}
 
 

@@ -191,7 +191,8 @@ class ModelService:
             self.current, self.load_error = loaded, None
             return True
 
-    def swap_to(self, version: int | None, *, action: str, reason: str) -> LoadedModel:
+    def swap_to(self, version: int | None, *, action: str, reason: str,
+                force: bool = False) -> LoadedModel:
         """Promote (or roll back to) a version: load it fully first, then switch the stage
         and the served model. If it does not load, nothing changes."""
         with self._lock:
@@ -215,7 +216,13 @@ class ModelService:
                     "version": target.version, "error": str(exc)[:500]})
                 raise RequestError(409, f"version {target.version} was not promoted: {exc} "
                                         "The champion keeps serving.", field="version") from None
-            self.registry.promote(self.name, target.version, reason=f"{action}: {reason}")
+            try:
+                self.registry.promote(self.name, target.version, reason=f"{action}: {reason}"
+                                      if not force else reason, force=force)
+            except DriftlineError as exc:  # e.g. a challenger that failed validation
+                raise RequestError(409, str(exc).replace("--force and a --reason",
+                                                         "force: true and a reason"),
+                                   field="version") from None
             self.current, self.load_error = loaded, None
             return loaded
 
