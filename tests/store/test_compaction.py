@@ -50,3 +50,26 @@ def test_compaction_leaves_large_batches_and_checks_its_parameters(store_url):
     assert store.compact("m", small=10).batches_merged == 0  # one small batch: nothing to merge
     with pytest.raises(Exception, match="small"):
         store.compact("m", small=0)
+
+
+def test_logged_and_served_batches_read_back_together():
+    """A frame logged through pandas (large strings in Arrow) and served rows (JSON row blobs
+    with plain strings and integer-valued floats) make one window, before and after compaction."""
+    from datetime import datetime, timezone
+
+    import numpy as np
+
+    from driftline.store import PendingBatch
+
+    store = Store.open("sqlite://")
+    mid = store.add_model("m", "binary")
+    store.log_predictions("m", pd.DataFrame({"region": pd.array(["north"], dtype="string"),
+                                             "x": [1.0]}), predictions=[1], ids=["a"], version=1)
+    store.append_batches([PendingBatch(mid, 1, {"region": np.array(["east"], dtype=object),
+                                                "x": np.array([2.0]),
+                                                "prediction": np.array([0])},
+                                       ["b"], [datetime.now(timezone.utc)], [""], [1.0], "served")])
+    before = store.read_window("m")
+    assert before["region"].tolist() == ["north", "east"]
+    store.compact("m")
+    assert store.read_window("m")["region"].tolist() == ["north", "east"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ipaddress
+import logging
 import os
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -40,6 +41,7 @@ class ServeSettings:
     poll_seconds: float = 2.0
     write_timeout_s: float = 10.0
     metrics: bool = True
+    worker: bool = True
     environ: Mapping[str, str] | None = field(default=None, repr=False)
 
 
@@ -131,12 +133,15 @@ def create_app(projects: Sequence[Project | str | Path],
             if hasattr(r, "start"):
                 r.start()
         poller = asyncio.create_task(_poll(state, settings.poll_seconds))
+        worker = asyncio.create_task(_work(state)) if settings.worker else None
         try:
             yield
         finally:
-            poller.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await poller
+            for task in (poller, worker):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
             for r in resources:  # flush every queued prediction, then close the pools
                 if hasattr(r, "close"):
                     await asyncio.to_thread(r.close)
@@ -154,20 +159,13 @@ def create_app(projects: Sequence[Project | str | Path],
 
 
 async def _poll(state: ServingState, seconds: float) -> None:
-    """Follow the champion the store names (promotions by the CLI or another replica),
-    monitor new complete windows every ``monitoring.every``, merge the small batches of
-    served traffic every 30 s, and apply each project's retention policy once an hour."""
+    """Follow the champion the store names (promotions by the CLI, the worker or another
+    replica), merge the small batches of served traffic every 30 s, and apply each project's
+    retention policy once an hour."""
     last_retention = -float("inf")
     last_compaction = time.monotonic()
-    last_monitor: dict[str, float] = {}
     while True:
         await asyncio.sleep(seconds)
-        for svc in state.services.values():  # the embedded monitor: new complete windows
-            every = _monitor_every(svc)
-            if time.monotonic() - last_monitor.get(svc.name, -float("inf")) >= every:
-                last_monitor[svc.name] = time.monotonic()
-                with contextlib.suppress(Exception):
-                    await asyncio.to_thread(_monitor, svc)
         if time.monotonic() - last_compaction >= COMPACT_EVERY_S:
             last_compaction = time.monotonic()
             for svc in state.services.values():  # small served batches → large ones
@@ -191,16 +189,28 @@ RETENTION_EVERY_S = 3600.0
 COMPACT_EVERY_S = 30.0
 
 
-def _monitor_every(svc: Any) -> float:
+async def _work(state: ServingState) -> None:
+    """The embedded worker: every ``monitoring.every``, monitor new windows, decide, and
+    retrain (in a separate process) under the model's lease; several replicas can run it,
+    and only the lease holder acts."""
     from driftline.config import parse_duration
+    from driftline.worker import Worker
 
-    return parse_duration(svc.project.config.monitoring.every)
-
-
-def _monitor(svc: Any) -> None:
-    from driftline.monitor import monitor_project
-
-    monitor_project(svc.project, registry=svc.registry)
+    services = list(state.services.values())
+    worker = Worker([s.project for s in services])
+    worker.registries = {s.name: s.registry for s in services}  # share the stores
+    every = min(parse_duration(s.project.config.monitoring.every) for s in services)
+    log = logging.getLogger("driftline.worker")
+    try:
+        while True:
+            try:
+                await asyncio.to_thread(worker.run_once)
+            except Exception:  # keep serving; the next turn tries again
+                log.exception("worker turn failed")
+            await asyncio.sleep(every)
+    finally:
+        with contextlib.suppress(Exception):
+            await asyncio.to_thread(worker.close)
 
 
 def _retention(svc: Any) -> None:

@@ -1,5 +1,5 @@
 """The service commands: ``train``, ``serve``, ``ingest``, ``promote``, ``rollback``,
-``versions``, ``monitor``, ``retrain``, ``decisions``, ``retention`` and ``forget``. Each
+``versions``, ``monitor``, ``retrain``, ``decisions``, ``worker``, ``retention`` and ``forget``. Each
 reads a project file (default ``./driftline.yaml``)."""
 
 from __future__ import annotations
@@ -209,6 +209,27 @@ def cmd_decisions(args: argparse.Namespace, console: Any) -> int:
     return EXIT_OK
 
 
+def cmd_worker(args: argparse.Namespace, console: Any) -> int:
+    """``driftline worker PROJECT...``: run the loop outside the serving processes."""
+    from driftline.worker import Worker
+
+    worker = Worker(args.projects)
+    if args.once:
+        turns = worker.run_once()
+        worker.close()
+        _emit(args, console, {"turns": [t.to_dict() for t in turns]},
+              "\n".join(f"{t.model}: " + (f"acted (lease epoch {t.epoch}): "
+                                           f"{t.result['decision']['action']}" if t.acted else
+                                           "another worker holds the lease") for t in turns))
+        return EXIT_OK
+    console.summary(f"worker {worker.holder}: every {args.every:g} s; Ctrl-C to stop")
+    try:
+        worker.run_forever(args.every)
+    except KeyboardInterrupt:
+        worker.close()
+    return EXIT_OK
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", metavar="FILE", help="write JSON to FILE ('-' for stdout)")
     p.add_argument("--quiet", "-q", action="store_true", help="print no summary")
@@ -296,6 +317,14 @@ def add_service_commands(sub: Any) -> None:
     de.add_argument("--limit", type=int, default=50, help="the latest N (default 50)")
     _common(de)
     de.set_defaults(func=cmd_decisions)
+
+    wk = sub.add_parser("worker", help="run the monitoring and retraining loop outside the "
+                                       "serving processes (one worker acts per model)")
+    wk.add_argument("projects", nargs="+", metavar="PROJECT", help="project files")
+    wk.add_argument("--every", type=float, default=60.0, help="seconds between turns (60)")
+    wk.add_argument("--once", action="store_true", help="one turn, then exit")
+    _common(wk)
+    wk.set_defaults(func=cmd_worker)
 
     vs = sub.add_parser("versions", help="list versions, stages and the stage history")
     vs.add_argument("project", nargs="?", default="driftline.yaml", help=project_help)

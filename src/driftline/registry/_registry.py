@@ -217,11 +217,12 @@ class Registry:
         return None
 
     def promote(self, name: str, version: int, *, reason: str = "manual",
-                force: bool = False) -> ModelVersion:
+                force: bool = False, epoch: int | None = None) -> ModelVersion:
         """Make ``version`` the champion (the previous champion is archived).
 
         A version that failed validation is never promoted by accident: that needs
-        ``force=True`` and a reason, both recorded as a decision and an event.
+        ``force=True`` and a reason, both recorded as a decision and an event. A worker passes
+        its lease ``epoch``, checked in the promotion's transaction (fencing).
         """
         failed = self.failed_validation(name, version)
         if failed is not None:
@@ -237,7 +238,7 @@ class Registry:
             self.store.add_decision(name, payload)
             self.store.add_event(name, "forced_promotion", payload)
             reason = f"forced: {reason}"
-        self.store.set_stage(name, version, "champion", reason=reason)
+        self.store.set_stage(name, version, "champion", reason=reason, epoch=epoch)
         return self.get(name, version)
 
     def previous_champion(self, name: str) -> int | None:

@@ -207,7 +207,8 @@ def _scores(model: Any, frame: pd.DataFrame, task: str, uses_scores: bool) -> np
 def retrain(project: Project, *, mode: str = "stateless", registry: Registry | None = None,
             trigger: str = "manual", promote: str = "auto", margin: float = 0.0,
             validation_fraction: float = 0.3, min_validation: int = 100, nice: int = 10,
-            threads: int = 1, timeout: float = 3600.0) -> RetrainOutcome:
+            threads: int = 1, timeout: float = 3600.0, epoch: int | None = None
+            ) -> RetrainOutcome:
     """Train a challenger, validate it against the champion on the same recent labelled rows
     that neither trained on, and promote it (``promote="auto"``), keep it for approval
     (``"manual"``), or reject and archive it, storing the decision and an event.
@@ -285,7 +286,7 @@ def retrain(project: Project, *, mode: str = "stateless", registry: Registry | N
                                                "duration_s": run.duration_s})
     verdict = _validate(registry, champion, challenger, run.model, validation, task, target,
                         margin, paired_bootstrap)
-    return _conclude(registry, name, challenger, verdict, promote, trigger, mode, run)
+    return _conclude(registry, name, challenger, verdict, promote, trigger, mode, run, epoch)
 
 
 def _concat(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
@@ -309,7 +310,8 @@ def _validate(registry: Registry, champion: ModelVersion, challenger: ModelVersi
 
 
 def _conclude(registry: Registry, name: str, challenger: ModelVersion, verdict: Any,
-              promote: str, trigger: str, mode: str, run: Any) -> RetrainOutcome:
+              promote: str, trigger: str, mode: str, run: Any,
+              epoch: int | None = None) -> RetrainOutcome:
     store = registry.store
     v = verdict.to_dict() if hasattr(verdict, "to_dict") else dict(verdict)
     text = (f"{v.get('metric')}: challenger {v.get('value_b')} vs champion {v.get('value_a')} "
@@ -320,12 +322,13 @@ def _conclude(registry: Registry, name: str, challenger: ModelVersion, verdict: 
             "validation": v, "training": run.to_dict() if hasattr(run, "to_dict") else {}}
     base["training"].pop("model", None)
     if decision == "pass" and promote == "auto":
-        registry.promote(name, challenger.version, reason=f"validated: {text}")
+        registry.promote(name, challenger.version, reason=f"validated: {text}", epoch=epoch)
         store.add_decision(name, {**base, "action": "promote", "reasons": [f"passed: {text}"]})
         store.add_event(name, "promoted", {"version": challenger.version, "reason": text})
         return RetrainOutcome("promoted", challenger.version, text, v, base["training"])
     if decision == "fail":
-        store.set_stage(name, challenger.version, "archived", reason=f"rejected: {text}")
+        store.set_stage(name, challenger.version, "archived", reason=f"rejected: {text}",
+                        epoch=epoch)
         store.add_decision(name, {**base, "action": "reject", "reasons": [f"failed: {text}"]})
         store.add_event(name, "challenger_rejected", {"version": challenger.version,
                                                       "reason": text})
@@ -337,7 +340,8 @@ def _conclude(registry: Registry, name: str, challenger: ModelVersion, verdict: 
 
 
 def run_loop_once(project: Project, *, registry: Registry | None = None,
-                  clock: Clock | None = None, demand: str | None = None) -> dict[str, Any]:
+                  clock: Clock | None = None, demand: str | None = None,
+                  epoch: int | None = None) -> dict[str, Any]:
     """One turn of the loop: monitor new windows, decide, and retrain if the policy says so.
 
     Examples
@@ -361,6 +365,6 @@ def run_loop_once(project: Project, *, registry: Registry | None = None,
     out: dict[str, Any] = {"windows": len(results), "decision": decision.to_dict()}
     if decision.action == "retrain":
         outcome = retrain(project, mode=decision.mode, registry=registry,
-                          trigger=decision.trigger or "policy")
+                          trigger=decision.trigger or "policy", epoch=epoch)
         out["retrain"] = outcome.to_dict()
     return out

@@ -120,7 +120,7 @@ class CompactionMixin:
             return
         seen = {(f.id, f.n_rows, float(f.sample_rate)) for f in found}
         table = pa.concat_tables(_decode_tables([f.data for f in found]),
-                                 promote_options="default")
+                                 promote_options="permissive")
         blob = _encode_table(table)
         pred_ids = table.column("__id").to_pylist()
         with self.engine.begin() as conn:

@@ -15,6 +15,7 @@ import numpy as np
 
 from driftline.errors import DataError, DriftlineError, ParameterError, require
 from driftline.store._compaction import CompactionMixin
+from driftline.store._lease import LeaseMixin
 from driftline.store._monitoring import MonitoringMixin
 from driftline.store._retention import RetentionMixin
 from driftline.store._tables import batches, feedback, models, predictions
@@ -179,7 +180,7 @@ def _encode_rows(payload: dict[str, Any], ids: list[str], times: list[datetime])
 
 def _decode(blobs: Sequence[bytes]) -> pd.DataFrame:
     pa = require("pyarrow", extra="serve", feature="The prediction store")
-    return pa.concat_tables(_decode_tables(blobs), promote_options="default").to_pandas()
+    return pa.concat_tables(_decode_tables(blobs), promote_options="permissive").to_pandas()
 
 
 def _encode_table(table: Any) -> bytes:
@@ -190,7 +191,7 @@ def _encode_table(table: Any) -> bytes:
     return sink.getvalue()
 
 
-class Store(VersionsMixin, RetentionMixin, CompactionMixin, MonitoringMixin):
+class Store(VersionsMixin, RetentionMixin, CompactionMixin, MonitoringMixin, LeaseMixin):
     """Models, predictions and labels in one database.
 
     Examples

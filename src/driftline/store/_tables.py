@@ -21,8 +21,20 @@ from sqlalchemy import (
     text,
 )
 
-__all__ = ["batches", "decisions", "events", "feedback", "metadata", "model_versions", "models",
-           "monitor_results", "monitor_values", "predictions", "stage_history"]
+__all__ = [
+    "batches",
+    "decisions",
+    "events",
+    "feedback",
+    "leases",
+    "metadata",
+    "model_versions",
+    "models",
+    "monitor_results",
+    "monitor_values",
+    "predictions",
+    "stage_history",
+]
 
 metadata = MetaData()
 
@@ -148,4 +160,14 @@ monitor_values = Table(
     Column("effect_size", Float, nullable=True),
     Column("drifted", Boolean, nullable=True),
     Index("ix_dl_monitor_values_model_feature", "model_id", "feature"),
+)
+
+# Which worker acts for a model until when; the epoch grows with every change of holder, and
+# promotions made under a lease check it (a fencing token).
+leases = Table(
+    "dl_leases", metadata,
+    Column("model_id", Integer, ForeignKey("dl_models.id"), primary_key=True),
+    Column("holder", String(128), nullable=False),
+    Column("epoch", Integer, nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
 )

@@ -147,13 +147,17 @@ class VersionsMixin:
                 model_versions.c.model_id == mid, model_versions.c.stage == stage)).first()
         return None if r is None else VersionRow(r.version, r.stage, dict(r.record), r.created_at)
 
-    def set_stage(self, model: str, version: int, stage: str, *, reason: str) -> None:
+    def set_stage(self, model: str, version: int, stage: str, *, reason: str,
+                  epoch: int | None = None) -> None:
         """Move ``version`` to ``stage`` in one transaction, archiving the version that held
-        that stage, and append the changes to the stage history."""
+        that stage, and append the changes to the stage history. With ``epoch`` (a worker's
+        lease), the transaction first checks that the lease is still that worker's."""
         if stage not in STAGES:
             raise ParameterError.choice("stage", stage, STAGES)
         mid = self.model_id(model)
         with self.engine.begin() as conn:
+            if epoch is not None:
+                self.check_fence(conn, mid, epoch)  # type: ignore[attr-defined]
             row = conn.execute(model_versions.select().where(
                 model_versions.c.model_id == mid, model_versions.c.version == version)).first()
             if row is None:

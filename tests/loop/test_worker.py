@@ -1,0 +1,71 @@
+"""Workers: only one acts for a model at a time, and a worker that lost its lease cannot
+promote (fencing). Run on SQLite and on the real PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pandas as pd
+import pytest
+
+from driftline.datasets import make_credit_frames
+from tests.monitor.test_monitor import _log
+from tests.serving.project import make_project
+
+
+@pytest.fixture
+def project(tmp_path, store_url):
+    from driftline.config import load_project
+    from driftline.retrain import register
+
+    path = make_project(tmp_path / "p", n=1_200, store_url=store_url,
+                        extra="policies: {stage: 1}\n")
+    register(path, promote=True)
+    project = load_project(path)
+    _, cur = make_credit_frames(10, 1_500, drift=True, seed=9)
+    _log(project, cur, start=pd.Timestamp("2026-05-01", tz="UTC"), labels=1 - cur["default"],
+         prefix="w")
+    return project
+
+
+def test_two_workers_never_retrain_the_same_model_at_once(project):
+    from driftline.worker import Worker
+
+    workers = [Worker([project]), Worker([project])]
+    turns: list = []
+    barrier = threading.Barrier(2)
+
+    def turn(w):
+        barrier.wait()
+        turns.extend(w.run_once(demand="drifted, labels in"))
+
+    threads = [threading.Thread(target=turn, args=(w,)) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(300)
+    assert sorted(t.acted for t in turns) == [False, True]
+    acted = next(t for t in turns if t.acted)
+    assert acted.result["decision"]["action"] == "retrain"
+    store = workers[0].registries["credit"].store
+    assert [e["kind"] for e in store.events("credit")].count("retrain_started") == 1
+    for w in workers:
+        w.close()
+    # once released, the other worker may act (a new epoch)
+    assert Worker([project]).run_once()[0].acted
+
+
+def test_a_worker_that_lost_its_lease_cannot_promote(project):
+    from driftline.retrain import open_registry
+    from driftline.store._lease import FencedError
+
+    store = open_registry(project).store
+    now = datetime.now(timezone.utc)
+    old = store.acquire_lease("credit", "a", timedelta(seconds=1), now=now - timedelta(hours=1))
+    new = store.acquire_lease("credit", "b", timedelta(minutes=5), now=now)
+    assert (old, new) == (1, 2)
+    registry = open_registry(project)
+    with pytest.raises(FencedError, match="stale"):
+        registry.promote("credit", 1, reason="late", epoch=old)
+    assert registry.promote("credit", 1, reason="current holder", epoch=new).stage == "champion"
