@@ -51,12 +51,29 @@ def test_stage_1_on_demand_retrain_through_the_running_service(tmp_path):
             while 2 not in versions:
                 assert time.monotonic() < deadline, registry.store.decisions("credit")[-3:]
                 time.sleep(0.2)
+            text = client.get("/metrics").text
         finally:
             stop.set()
             sender.join(30)
+    assert 'driftline_decisions_total{action="retrain",model="credit"}' in text
+    assert ('driftline_retrain_runs_total{mode="stateless",model="credit",outcome="promoted"} 1.0'
+            in text)
+    assert "driftline_retrain_last_success_timestamp_seconds{model=\"credit\"}" in text
+    assert "driftline_retrain_expected_interval_seconds" not in text  # not a scheduled policy
     assert codes and set(codes) == {200}, sorted(set(codes))
     assert versions == {1, 2}
     actions = [d["action"] for d in registry.store.decisions("credit")]
     assert "retrain" in actions and "promote" in actions
     kinds = [e["kind"] for e in registry.store.events("credit")]
     assert kinds.index("retrain_requested") < kinds.index("retrain_started") < kinds.index("promoted")
+
+
+def test_a_scheduled_policy_exports_its_expected_interval(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from driftline.app import ServeSettings, create_app
+
+    path = make_project(tmp_path / "p", n=300, extra="policies: {stage: 2, cron: '0 3 * * *'}\n")
+    with TestClient(create_app([path], ServeSettings(environ={}, worker=False))) as client:
+        text = client.get("/metrics").text
+    assert 'driftline_retrain_expected_interval_seconds{model="credit"} 86400.0' in text

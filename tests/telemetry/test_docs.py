@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from driftline.telemetry import MODEL_STATE_METRICS, ServingMetrics
+from driftline.telemetry import LOOP_METRICS, MODEL_STATE_METRICS, ServingMetrics
 
 from .conftest import model_state, two_gpus
 
@@ -18,6 +18,8 @@ SUFFIX = {"counter": "_total", "info": "_info", "gauge": "", "histogram": ""}
 def _families() -> dict[str, tuple[str, set[str]]]:
     metrics = ServingMetrics(gpu=two_gpus, model_state=model_state)  # every family present
     metrics.add_model("credit", "1")
+    metrics.loop.source = lambda: [
+        (name, dict.fromkeys(labels, "x"), 1.0) for name, (_, _, labels) in LOOP_METRICS.items()]
     out = {}
     for family in metrics.registry.collect():
         labels = set().union(*(set(s.labels) - {"le"} for s in family.samples))

@@ -96,10 +96,13 @@ def _state(projects: list[Project], settings: ServeSettings) -> tuple[ServingSta
                 metrics.add_external_model(svc.name)
             else:
                 metrics.add_model(svc.name, str(svc.current.number), "champion")
-    if metrics is not None:  # drift and performance gauges, read from the store at scrape time
+    if metrics is not None:  # drift, performance and loop metrics, read at scrape time
         metrics.model_state.source = lambda: [
             sample for svc in services.values()
             for sample in svc.registry.store.latest_gauges(svc.name)]
+        metrics.loop.source = lambda: [
+            sample for svc in services.values() for sample in [
+                *svc.registry.store.loop_samples(svc.name), *_schedule_sample(svc)]]
     return ServingState(services, metrics=metrics, write_timeout_s=settings.write_timeout_s), [
         *logs, *stores.values()]
 
@@ -187,6 +190,30 @@ async def _poll(state: ServingState, seconds: float) -> None:
 
 RETENTION_EVERY_S = 3600.0
 COMPACT_EVERY_S = 30.0
+
+
+def _schedule_sample(svc: Any) -> list[tuple[str, dict[str, str], float]]:
+    """``driftline_retrain_expected_interval_seconds`` for scheduled policies only."""
+    cron = _cron_of(svc.project.config.policies)
+    if cron is None:
+        return []
+    from datetime import datetime, timezone
+
+    from croniter import croniter
+
+    it = croniter(cron, datetime.now(timezone.utc))
+    first, second = it.get_next(datetime), it.get_next(datetime)
+    return [("driftline_retrain_expected_interval_seconds", {"model": svc.name},
+             (second - first).total_seconds())]
+
+
+def _cron_of(policies: Any) -> str | None:
+    for t in getattr(policies, "triggers", None) or []:
+        if getattr(t, "type", None) == "on_schedule":
+            return str(getattr(t, "cron", None) or getattr(policies, "cron", None))
+    if getattr(policies, "stage", None) in (2, 3):
+        return str(getattr(policies, "cron", None) or "0 3 * * 1")
+    return None
 
 
 async def _work(state: ServingState) -> None:

@@ -13,6 +13,10 @@ if TYPE_CHECKING:
 
 __all__ = ["MonitoringMixin"]
 
+# decision action -> retrain outcome
+_OUTCOMES = {"promote": "promoted", "reject": "rejected", "defer": "deferred",
+             "await": "awaiting", "force_promote": "promoted"}
+
 
 def _when(v: Any) -> datetime | None:
     if v is None or isinstance(v, datetime):
@@ -96,6 +100,44 @@ class MonitoringMixin:
                 trigger=str(decision.get("trigger") or "")[:32],
                 action=str(decision.get("action") or "none")[:32], payload=dict(decision)))
             return int(res.inserted_primary_key[0])
+
+    def loop_samples(self, model: str) -> list[tuple[str, dict[str, str], float]]:
+        """The loop's metrics for ``model``: decisions by action, retrain runs by mode and
+        outcome, and the time of the last finished retrain."""
+        import sqlalchemy as sa
+
+        from driftline.store._tables import events
+
+        mid = self.model_id(model)
+        out: list[tuple[str, dict[str, str], float]] = []
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(decisions.c.action, sa.func.count())
+                                .where(decisions.c.model_id == mid)
+                                .group_by(decisions.c.action)).all()
+            outcomes = conn.execute(sa.select(decisions.c.action, decisions.c.payload)
+                                    .where(decisions.c.model_id == mid,
+                                           decisions.c.action.in_(_OUTCOMES))).all()
+            failed = conn.execute(sa.select(events.c.payload).where(
+                events.c.model_id == mid, events.c.kind == "retrain_failed")).all()
+            last = conn.execute(sa.select(sa.func.max(events.c.at)).where(
+                events.c.model_id == mid, events.c.kind == "retrain_finished")).scalar()
+        for action, n in rows:
+            out.append(("driftline_decisions", {"model": model, "action": str(action)}, float(n)))
+        runs: dict[tuple[str, str], int] = {}
+        for action, payload in outcomes:
+            key = (str((payload or {}).get("mode") or "stateless"), _OUTCOMES[action])
+            runs[key] = runs.get(key, 0) + 1
+        for (payload,) in failed:
+            key = (str((payload or {}).get("mode") or "stateless"), "failed")
+            runs[key] = runs.get(key, 0) + 1
+        for (mode, outcome), n in runs.items():
+            out.append(("driftline_retrain_runs", {"model": model, "mode": mode,
+                                                   "outcome": outcome}, float(n)))
+        if last is not None:
+            when = last if last.tzinfo is not None else last.replace(tzinfo=timezone.utc)
+            out.append(("driftline_retrain_last_success_timestamp_seconds", {"model": model},
+                        when.timestamp()))
+        return out
 
     def decisions(self, model: str, *, limit: int | None = None) -> list[dict[str, Any]]:
         """Stored decisions, oldest first (the latest ``limit`` when given)."""

@@ -34,6 +34,7 @@ from driftline.telemetry._labels import (  # noqa: E402
     STATUS_CLASSES,
     status_class,
 )
+from driftline.telemetry._loop import LOOP_METRICS, LoopCollector, LoopSample  # noqa: E402
 from driftline.telemetry._model_state import (  # noqa: E402
     MODEL_STATE_METRICS,
     ModelStateCollector,
@@ -47,12 +48,15 @@ __all__ = [
     "DROP_REASONS",
     "ENDPOINTS",
     "LATENCY_BUCKETS",
+    "LOOP_METRICS",
     "MODEL_ENDPOINTS",
     "MODEL_STATE_METRICS",
     "STATUS_CLASSES",
     "GpuCollector",
     "GpuReader",
     "GpuReading",
+    "LoopCollector",
+    "LoopSample",
     "ModelStateCollector",
     "ModelStateSample",
     "ModelStateSource",

@@ -40,6 +40,7 @@ from driftline.telemetry._labels import (
     STATUS_CLASSES,
     UNKNOWN_MODEL,
 )
+from driftline.telemetry._loop import LoopCollector
 from driftline.telemetry._model_state import ModelStateCollector, ModelStateSource
 from driftline.telemetry._system import SystemCollector
 
@@ -130,6 +131,8 @@ class ServingMetrics:
             self.registry.register(GpuCollector(reader))
         self.model_state = ModelStateCollector(model_state)
         self.registry.register(self.model_state)
+        self.loop = LoopCollector()
+        self.registry.register(self.loop)
 
     def _define_metrics(self) -> None:
         r = self.registry
