@@ -69,3 +69,30 @@ def test_a_worker_that_lost_its_lease_cannot_promote(project):
     with pytest.raises(FencedError, match="stale"):
         registry.promote("credit", 1, reason="late", epoch=old)
     assert registry.promote("credit", 1, reason="current holder", epoch=new).stage == "champion"
+
+
+def test_the_worker_sends_drift_and_promotion_events_to_a_webhook(tmp_path):
+    from driftline.config import load_project
+    from driftline.retrain import register
+    from driftline.worker import Worker
+    from tests.alerts._server import hook_server
+
+    with hook_server() as hook:
+        path = make_project(tmp_path / "p", n=1_200, extra=(
+            "policies: {stage: 1}\nmonitoring: {window: {rows: 500}}\n"
+            f"alerts: {{webhooks: [{{url: '{hook.url}/hook'}}], cooldown: 1h}}\n"))
+        register(path, promote=True)
+        project = load_project(path)
+        _, cur = make_credit_frames(10, 1_500, drift=True, seed=17)
+        _log(project, cur, start=pd.Timestamp("2026-07-01", tz="UTC"),
+             labels=1 - cur["default"], prefix="h")
+        worker = Worker([project])
+        turn = worker.run_once(demand="labels arrived")[0]
+        worker.close()
+    events = [e for r in hook.requests for e in r.body["events"]]
+    kinds = [e["kind"] for e in events]
+    assert "drift_detected" in kinds and "promoted" in kinds, kinds
+    drift = next(e for e in events if e["kind"] == "drift_detected")
+    assert drift["action"] and drift["model"] == "credit"
+    assert kinds.count("drift_detected") == 1  # three drifted windows, one alert (cooldown)
+    assert sum(turn.result["alerts"]["suppressed"].values()) >= 1

@@ -370,8 +370,55 @@ class PoliciesConfig(_Section):
         return self
 
 
+class WebhookConfig(_Section):
+    """A webhook that receives events as JSON."""
+
+    url: str
+    token_env: str | None = None
+
+    _check = field_validator("token_env")(classmethod(
+        lambda cls, v: v if v is None else _env_name(v)))
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, v: str) -> str:
+        if not v.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return v
+
+
+class AlertmanagerConfig(_Section):
+    """Prometheus Alertmanager's address (its API v2 receives the alerts)."""
+
+    url: str
+    labels: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, v: str) -> str:
+        if not v.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return v
+
+
 class AlertsConfig(_Section):
-    """Alert routes (filled by the monitoring loop)."""
+    """Where the loop's events go, and how often the same one may repeat.
+
+    Examples
+    --------
+    >>> AlertsConfig(webhooks=[{"url": "https://hooks.example/x"}], cooldown="10m").cooldown
+    '10m'
+    """
+
+    webhooks: list[WebhookConfig] = Field(default_factory=list)
+    alertmanager: AlertmanagerConfig | None = None
+    cooldown: str = "30m"
+
+    @field_validator("cooldown")
+    @classmethod
+    def _cooldown(cls, v: str) -> str:
+        parse_duration(v)
+        return v
 
 
 class ProjectConfig(_Section):

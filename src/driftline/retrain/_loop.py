@@ -362,7 +362,11 @@ def run_loop_once(project: Project, *, registry: Registry | None = None,
     registry = registry or open_registry(project)
     results = monitor_project(project, registry=registry)
     decision = decide(project, registry, clock=clock, demand=demand)
-    out: dict[str, Any] = {"windows": len(results), "decision": decision.to_dict()}
+    out: dict[str, Any] = {"windows": len(results), "decision": decision.to_dict(),
+                           "results": [{"end": r.end, "dataset_drift": r.dataset_drift,
+                                        "drifted_features": list(r.drifted_features),
+                                        "n_features": len(r.features), "actions": dict(r.actions),
+                                        "version": r.version} for r in results]}
     if decision.action == "retrain":
         outcome = retrain(project, mode=decision.mode, registry=registry,
                           trigger=decision.trigger or "policy", epoch=epoch)

@@ -70,6 +70,9 @@ class Worker:
         self.clock = clock
         self.registries = {p.config.model.name: open_registry(p) for p in self.projects}
         self._advisory: dict[str, Any] = {}
+        from driftline.worker._alerts import router_from_config
+
+        self.routers = {p.config.model.name: router_from_config(p.config) for p in self.projects}
         self.stop_event = threading.Event()
 
     def _advisory_lock(self, name: str) -> bool:
@@ -111,6 +114,11 @@ class Worker:
                 continue
             result = run_loop_once(project, registry=registry, clock=self.clock, demand=demand,
                                    epoch=epoch)
+            router = self.routers.get(name)
+            if router is not None:  # delivery problems are counted, never raised into the loop
+                from driftline.worker._alerts import events_of_turn
+
+                result["alerts"] = router.route(events_of_turn(name, result)).to_dict()
             turns.append(WorkerTurn(name, True, epoch, result))
         return turns
 
