@@ -17,6 +17,7 @@ def client_for(project, env=None, **settings):
 
     from driftline.app import ServeSettings, create_app
 
+    settings.setdefault("worker", False)  # the loop is tested in tests/loop
     return TestClient(create_app([project], ServeSettings(environ=env or {}, **settings)))
 
 
