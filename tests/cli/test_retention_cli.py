@@ -68,3 +68,21 @@ def test_serve_refuses_a_public_address_without_tokens(tmp_path, capsys, monkeyp
     assert main(["serve", str(project), "--host", "0.0.0.0", "--port", "9"]) == 2
     err = capsys.readouterr().err
     assert "refusing to listen on 0.0.0.0" in err and "--insecure" in err
+
+
+def test_models_command_lists_shows_promotes_and_rolls_back(tmp_path, capsys):
+    import json
+
+    from driftline.retrain import register
+
+    project = make_project(tmp_path / "p", n=400)
+    register(project, promote=True)
+    register(project, promote=False)
+    assert main(["models", str(project), "list", "--json", "-"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [v["stage"] for v in listed["versions"]] == ["champion", "challenger"]
+    assert main(["models", str(project), "show", "--json", "-"]) == 0
+    assert json.loads(capsys.readouterr().out)["version"] == 1
+    assert main(["models", str(project), "promote", "--version", "2", "-q"]) == 0
+    assert main(["models", str(project), "rollback", "--json", "-"]) == 0
+    assert json.loads(capsys.readouterr().out)["version"] == 1

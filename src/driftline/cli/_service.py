@@ -230,6 +230,31 @@ def cmd_worker(args: argparse.Namespace, console: Any) -> int:
     return EXIT_OK
 
 
+def cmd_models(args: argparse.Namespace, console: Any) -> int:
+    """``driftline models PROJECT list|show|promote|rollback``: the registry in one command."""
+    if args.action == "list":
+        return cmd_versions(args, console)
+    if args.action in ("promote", "rollback"):
+        return _stage(args, console, args.action)
+    from driftline.config import load_project
+    from driftline.errors import DataError
+    from driftline.retrain import open_registry
+
+    project = load_project(args.project, check_files=False)
+    registry = open_registry(project)
+    name = project.config.model.name
+    registry.store.add_model(name, project.config.model.task)
+    mv = registry.get(name, args.version) if args.version else registry.champion(name)
+    if mv is None:
+        raise DataError(f"{name!r} has no champion yet; give --version.")
+    metrics = ", ".join(f"{k}={v:.4g}" for k, v in mv.metrics.items())
+    _emit(args, console, mv.to_dict(),
+          f"{name} v{mv.version} ({mv.stage}), trigger {mv.trigger}, parent {mv.parent}, "
+          f"created {mv.created_at}\nartifact {mv.artifact.path} ({mv.artifact.format}, sha256 "
+          f"{mv.artifact.sha256[:12]}…)\nholdout {metrics}")
+    return EXIT_OK
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", metavar="FILE", help="write JSON to FILE ('-' for stdout)")
     p.add_argument("--quiet", "-q", action="store_true", help="print no summary")
@@ -325,6 +350,19 @@ def add_service_commands(sub: Any) -> None:
     wk.add_argument("--once", action="store_true", help="one turn, then exit")
     _common(wk)
     wk.set_defaults(func=cmd_worker)
+
+    md = sub.add_parser("models", help="the registry: list versions, show one, promote or "
+                                       "roll back")
+    md.add_argument("project", nargs="?", default="driftline.yaml", help=project_help)
+    md.add_argument("action", choices=("list", "show", "promote", "rollback"),
+                    help="list: versions and history; show: one version (default the "
+                         "champion); promote / rollback: as the commands of those names")
+    md.add_argument("--version", type=int, default=None, help="the version")
+    md.add_argument("--reason", default=None, help="recorded in the stage history")
+    md.add_argument("--force", action="store_true",
+                    help="promote a version that failed validation (needs --reason)")
+    _common(md)
+    md.set_defaults(func=cmd_models)
 
     vs = sub.add_parser("versions", help="list versions, stages and the stage history")
     vs.add_argument("project", nargs="?", default="driftline.yaml", help=project_help)
