@@ -121,3 +121,25 @@ def test_a_rejected_challenger_needs_force_and_a_reason(project, capsys):
     last = registry.store.decisions("credit")[-1]
     assert last["action"] == "force_promote" and "ticket 42" in last["payload"]["reasons"][0]
     assert registry.store.events("credit")[-1]["kind"] == "forced_promotion"
+
+
+def test_realized_performance_recovers_in_the_windows_after_promotion(project):
+    from driftline.monitor import monitor_project
+    from driftline.retrain import retrain
+
+    text = project.path.read_text() + "monitoring: {window: {rows: 500}, min_labels: 100}\n"
+    project.path.write_text(text)
+    from driftline.config import load_project
+
+    proj = load_project(project.path)
+    registry = _drifted(proj)  # predictions by v1 on the flipped concept
+    before = monitor_project(proj, registry=registry)
+    assert retrain(proj, registry=registry).outcome == "promoted"
+    _, more = make_credit_frames(10, 1_000, drift=True, seed=31)
+    _log(proj, more, start=pd.Timestamp("2026-04-02", tz="UTC"), labels=1 - more["default"],
+         prefix="after")  # predictions by the new champion
+    after = monitor_project(proj, registry=registry)
+    auc_before = [r.performance["roc_auc"] for r in before]
+    auc_after = [r.performance["roc_auc"] for r in after]
+    assert len(auc_before) == 6 and len(auc_after) == 2
+    assert max(auc_before) < 0.4 < 0.55 < min(auc_after), (auc_before, auc_after)
