@@ -77,7 +77,7 @@ def test_train_promote_prints_the_version(capsys, project):
     version = payload["version"]
     assert (version["model"], version["version"], version["stage"]) == ("credit", 1, "champion")
     assert payload["promoted"] is True and payload["reason"].startswith("first version")
-    assert set(version["metrics"]) == {"accuracy", "roc_auc"}
+    assert set(version["metrics"]) == {"accuracy", "log_loss", "roc_auc", "pr_auc"}
     assert version["reference"]["path"] == "credit/v1/reference.parquet"
     assert "registered credit version 1 (champion); holdout accuracy=" in err  # summary: stderr
     assert stages(project) == {1: "champion"}

@@ -143,3 +143,31 @@ def test_realized_performance_recovers_in_the_windows_after_promotion(project):
     auc_after = [r.performance["roc_auc"] for r in after]
     assert len(auc_before) == 6 and len(auc_after) == 2
     assert max(auc_before) < 0.4 < 0.55 < min(auc_after), (auc_before, auc_after)
+
+
+def test_the_data_quality_gate_holds_retraining_and_an_event_says_why(project):
+    from driftline.config import load_project
+    from driftline.retrain import run_loop_once
+
+    text = project.path.read_text() + ("policies: {stage: 1}\n"
+                                       "monitoring: {window: {rows: 500}}\n")
+    project.path.write_text(text)
+    proj = load_project(project.path)
+    from driftline.retrain import open_registry
+    from driftline.serving import log_frame
+
+    registry = open_registry(proj)
+    _, cur = make_credit_frames(10, 600, drift=False, seed=41)
+    model = registry.load(registry.champion("credit"))
+    X = cur[list(registry.champion("credit").features)]
+    rows = X.assign(prediction=model.predict(X), id=[f"q{k}" for k in range(len(X))],
+                    timestamp=[pd.Timestamp("2026-04-03", tz="UTC") + pd.Timedelta(seconds=k)
+                               for k in range(len(X))])
+    rows["income"] = float("nan")  # a column gone all-null upstream, in a model served elsewhere
+    log_frame(registry, "credit", rows)
+    out = run_loop_once(proj, registry=registry, demand="please retrain")
+    assert out["decision"]["action"] == "hold", out["decision"]
+    assert any("quality" in r for r in out["decision"]["reasons"])
+    held = [e for e in registry.store.events("credit") if e["kind"] == "retrain_held"]
+    assert held and "income" in " ".join(held[-1]["payload"]["reasons"])
+    assert registry.champion("credit").version == 1

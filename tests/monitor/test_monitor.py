@@ -51,6 +51,8 @@ def test_stable_traffic_then_drift_with_labels_and_performance(project):
     assert all(len(r.drifted_features) <= 1 for r in first), [r.drifted_features for r in first]
     assert not any({"income", "age"} & set(r.drifted_features) for r in first)
     assert first[0].label_coverage == 1.0 and first[0].performance["accuracy"] > 0.6
+    low, high = first[0].performance["bands"]["accuracy"]  # sampling-error band, 95%
+    assert low < first[0].performance["accuracy"] < high and high - low < 0.2
     _log(project, cur, start=t0 + pd.Timedelta(hours=1), prefix="b")
     second = monitor_project(project, registry=registry)
     assert [r.n_rows for r in second] == [400, 400]  # only the new windows

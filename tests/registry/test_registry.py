@@ -271,7 +271,8 @@ def test_the_first_version_is_promoted_without_comparison(project):
     mv = res.version
     assert (mv.version, mv.stage, mv.parent, mv.trigger, mv.seed) == (1, "champion", None,
                                                                        "manual", 0)
-    assert set(mv.metrics) == {"accuracy", "roc_auc"} and 0.5 < mv.metrics["roc_auc"] <= 1.0
+    assert set(mv.metrics) == {"accuracy", "log_loss", "roc_auc", "pr_auc"}
+    assert 0.5 < mv.metrics["roc_auc"] <= 1.0
     reg = reg_of(project)
     assert reg.get("credit", 1) == mv
     assert reg.history("credit")[-1].reason == "first version"

@@ -276,7 +276,11 @@ class Monitor:
         return tuple(out)
 
     def _performance(self, rows: pd.DataFrame, y: pd.Series) -> dict[str, Any]:
-        from driftline.retrain import holdout_metrics
+        """Realized metrics from :mod:`driftline.metrics` (the one place they come from), as
+        ``{metric: value}`` plus ``bands: {metric: [lower, upper]}``, the sampling-error
+        band of each at 95%."""
+        from driftline.errors import DataError
+        from driftline.metrics import evaluate
 
         score_cols = [c for c in rows.columns if str(c).startswith("score_")]
         proba = rows[score_cols].to_numpy(dtype=float) if score_cols else None
@@ -286,7 +290,16 @@ class Monitor:
         if classes is not None:  # compare labels as text, the way scores are named
             y_true = np.array([str(v) for v in y_true], dtype=object)
             pred = np.array([str(v) for v in pred], dtype=object)
-        return holdout_metrics(self.task, y_true, pred, proba, classes)
+        if self.task == "regression":
+            proba, classes = None, None
+        try:
+            report = evaluate(self.task, y_true, pred, proba, classes=classes, n_boot=200)
+        except DataError as exc:  # e.g. one class only in the window's labels
+            return {"error": str(exc)[:200]}
+        out: dict[str, Any] = dict(report.scalars())
+        out["bands"] = {m.name: [m.lower, m.upper] for m in report.metrics
+                        if m.lower is not None and m.upper is not None}
+        return out
 
 
 def _plain(v: Any) -> Any:
