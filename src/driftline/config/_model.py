@@ -79,6 +79,15 @@ class TrainingConfig(_Section):
     estimator: str | None = None
     params: dict[str, Any] = Field(default_factory=dict)
     seed: int = 0
+    nice: int = Field(10, ge=0, le=19)
+    threads: int = Field(1, ge=1, le=256)
+    timeout: str = "1h"
+
+    @field_validator("timeout")
+    @classmethod
+    def _timeout(cls, v: str) -> str:
+        parse_duration(v)
+        return v
 
     @field_validator("function", "estimator")
     @classmethod

@@ -206,16 +206,17 @@ def _scores(model: Any, frame: pd.DataFrame, task: str, uses_scores: bool) -> np
 
 def retrain(project: Project, *, mode: str = "stateless", registry: Registry | None = None,
             trigger: str = "manual", promote: str = "auto", margin: float = 0.0,
-            validation_fraction: float = 0.3, min_validation: int = 100, nice: int = 10,
-            threads: int = 1, timeout: float = 3600.0, epoch: int | None = None
-            ) -> RetrainOutcome:
+            validation_fraction: float = 0.3, min_validation: int = 100,
+            nice: int | None = None, threads: int | None = None, timeout: float | None = None,
+            epoch: int | None = None) -> RetrainOutcome:
     """Train a challenger, validate it against the champion on the same recent labelled rows
     that neither trained on, and promote it (``promote="auto"``), keep it for approval
     (``"manual"``), or reject and archive it, storing the decision and an event.
 
     Stateless training uses the reference data plus the older labelled log; stateful training
     continues the champion on the labelled rows logged since it was trained. Training runs in
-    a separate, niced, single-threaded process (:func:`run_training`).
+    a separate process (:func:`run_training`), niced and single-threaded by default
+    (``training.nice``, ``training.threads``, ``training.timeout`` in the project file).
 
     Examples
     --------
@@ -272,9 +273,14 @@ def retrain(project: Project, *, mode: str = "stateless", registry: Registry | N
         spec = cfg.training.function or cfg.training.estimator
         assert spec is not None
         previous = registry.load(champion) if mode == "stateful" else None
+        from driftline.config import parse_duration
+
         run = run_training(spec, project.base_dir, train_part, previous_artifact=previous,
                            params=dict(cfg.training.params), seed=cfg.training.seed, mode=mode,
-                           nice=nice, threads=threads, timeout=timeout)
+                           nice=cfg.training.nice if nice is None else nice,
+                           threads=cfg.training.threads if threads is None else threads,
+                           timeout=parse_duration(cfg.training.timeout) if timeout is None
+                           else timeout)
         result = register(project, model=run.model, data=frame.reset_index(drop=True),
                           trigger=trigger, store=store)
         challenger = result.version
