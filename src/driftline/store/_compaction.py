@@ -106,7 +106,8 @@ class CompactionMixin:
         import pyarrow as pa
         import sqlalchemy as sa
 
-        from driftline.store._store import _decode_tables, _encode_table
+        from driftline.store._codec import decode_tables as _decode_tables
+        from driftline.store._codec import encode_table as _encode_table
 
         # Read and re-encode outside the write transaction (WAL readers do not block the
         # writer), so the database is locked only for the insert, the repointing and the

@@ -66,7 +66,7 @@ def _now() -> datetime:
 
 
 def _read(blob: bytes) -> pa.Table:
-    from driftline.store._store import _decode_tables
+    from driftline.store._codec import decode_tables as _decode_tables
 
     return _decode_tables([blob])[0]
 

@@ -4,16 +4,20 @@ PostgreSQL through SQLAlchemy 2, with the schema managed by Alembic."""
 from __future__ import annotations
 
 import hashlib
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from driftline.errors import DataError, DriftlineError, ParameterError, require
+from driftline.store._codec import SMALL_BATCH_ROWS
+from driftline.store._codec import decode as _decode
+from driftline.store._codec import encode as _encode
+from driftline.store._codec import encode_rows as _encode_rows
+from driftline.store._codec import utc_times as _utc_times
 from driftline.store._compaction import CompactionMixin
 from driftline.store._lease import LeaseMixin
 from driftline.store._monitoring import MonitoringMixin
@@ -103,92 +107,6 @@ def _hashes(frame: pd.DataFrame) -> list[str]:
     values = pd.util.hash_pandas_object(frame, index=False).to_numpy()
     return [hashlib.blake2b(int(v).to_bytes(8, "little"), digest_size=16).hexdigest()
             for v in values]
-
-
-def _encode(frame: pd.DataFrame | dict[str, Any]) -> bytes:
-    """One Arrow IPC stream: from a DataFrame, or straight from a dict of arrays (the
-    serving log's batches, which skip pandas)."""
-    pa = require("pyarrow", extra="serve", feature="The prediction store")
-    if isinstance(frame, dict):
-        table = pa.table({k: _arrow_array(pa, v) for k, v in frame.items()})
-    else:
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-    return _encode_table(table)
-
-
-def _arrow_array(pa: Any, values: Any) -> Any:
-    if isinstance(values, np.ndarray) and values.dtype.kind == "O":
-        return pa.array(values.tolist(), from_pandas=True)
-    if isinstance(values, np.ndarray):
-        return pa.array(values, from_pandas=True)
-    return values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(values)
-
-
-# Small batches (a served request's rows, before compaction) are stored as JSON behind this
-# marker: ten times cheaper to write than an Arrow stream, and compaction turns them into Arrow.
-_ROWS_MAGIC = b"DLJ1"
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_MICRO = timedelta(microseconds=1)
-SMALL_BATCH_ROWS = 64
-
-
-def _decode_tables(blobs: Sequence[bytes]) -> list[Any]:
-    """One Arrow table per run of blobs, in order: Arrow blobs as they are, and each run of
-    consecutive JSON row blobs with the same columns merged into one table (building one
-    table from many small documents is far cheaper than one table each)."""
-    import orjson
-
-    pa = require("pyarrow", extra="serve", feature="The prediction store")
-    out: list[Any] = []
-    run: list[dict[str, Any]] = []
-    names: tuple[str, ...] = ()
-    for b in blobs:
-        if b[:4] == _ROWS_MAGIC:
-            doc = orjson.loads(b[4:])
-            these = tuple(doc["columns"])
-            if run and these != names:
-                out.append(_json_table(pa, run))
-                run = []
-            run.append(doc)
-            names = these
-            continue
-        if run:
-            out.append(_json_table(pa, run))
-            run = []
-        out.append(pa.ipc.open_stream(io.BytesIO(b)).read_all())
-    if run:
-        out.append(_json_table(pa, run))
-    return out
-
-
-def _json_table(pa: Any, docs: list[dict[str, Any]]) -> Any:
-    names = list(docs[0]["columns"])
-    cols = {k: pa.array([v for d in docs for v in d["columns"][k]]) for k in names}
-    cols["__id"] = pa.array([i for d in docs for i in d["ids"]], type=pa.string())
-    cols["__ts"] = pa.array([t for d in docs for t in d["ts"]], type=pa.timestamp("us", tz="UTC"))
-    return pa.table(cols)
-
-
-def _encode_rows(payload: dict[str, Any], ids: list[str], times: list[datetime]) -> bytes:
-    import orjson
-
-    columns = {k: (v.tolist() if isinstance(v, np.ndarray) else list(v))
-               for k, v in payload.items()}
-    micros = [(t - _EPOCH) // _MICRO for t in times]
-    return _ROWS_MAGIC + orjson.dumps({"columns": columns, "ids": ids, "ts": micros})
-
-
-def _decode(blobs: Sequence[bytes]) -> pd.DataFrame:
-    pa = require("pyarrow", extra="serve", feature="The prediction store")
-    return pa.concat_tables(_decode_tables(blobs), promote_options="permissive").to_pandas()
-
-
-def _encode_table(table: Any) -> bytes:
-    pa = require("pyarrow", extra="serve", feature="The prediction store")
-    sink = io.BytesIO()
-    with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table)
-    return sink.getvalue()
 
 
 class Store(VersionsMixin, RetentionMixin, CompactionMixin, MonitoringMixin, LeaseMixin):
@@ -501,12 +419,6 @@ def _append_sqlite(cursor: Any, to_text: Any, p: PendingBatch) -> None:
     cursor.executemany(_SQLITE_PREDICTIONS, [
         (p.model_id, i, bid, k, texts[t], h, lat[k])
         for k, (i, t, h) in enumerate(zip(p.ids, p.times, p.hashes, strict=True))])
-
-
-def _utc_times(times: list[datetime]) -> Any:
-    import pyarrow as pa
-
-    return pa.array(times, type=pa.timestamp("us", tz="UTC"))
 
 
 def _copy_rows(conn: Any, rows: list[tuple[Any, ...]]) -> None:
