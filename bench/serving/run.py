@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import statistics
@@ -229,6 +230,8 @@ def check_answer(server: Server, body: bytes, log_path: Path) -> Any:
 
 def wrk(server: Server, request_path: Path, seconds: float) -> dict[str, Any]:
     """``wrk -t1 -c8`` on the client core; the figures ``post.lua`` prints as JSON."""
+    if shutil.which("wrk") is None:
+        raise BenchError("wrk is not installed: `sudo apt-get install -y wrk` (Debian).")
     command = ["taskset", "-c", CLIENT_CPU, "wrk", "-t1", f"-c{CONCURRENCY}", f"-d{seconds:g}s",
                "--timeout", "10s", "-s", str(HERE / "post.lua"), server.url("infer")]
     env = {**os.environ, "BENCH_BODY": str(request_path), "BENCH_TOKEN": TOKEN}

@@ -15,9 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import shutil
-import socket
 import subprocess
 import time
 import urllib.request
@@ -25,31 +22,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
+from tests._binaries import free_port
+from tests._binaries import require_binary as _require
 
 BINARY = "prometheus-alertmanager"
 
 
 def require_binary(name: str = BINARY) -> str:
-    """The path of ``/usr/bin/<name>`` (or ``name`` on PATH); skip, or fail under ``CI=true``."""
-    path = f"/usr/bin/{name}"
-    if not os.access(path, os.X_OK):
-        path = shutil.which(name) or shutil.which("alertmanager") or ""
-    if path:
-        return path
-    reason = (f"{name} is not installed (Debian: apt-get install prometheus-alertmanager); it is "
-              "needed to check the alerts against the real Alertmanager API")
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI=true and {reason}", pytrace=False)
-    pytest.skip(reason)
-    raise AssertionError("unreachable")  # pragma: no cover (pytest.skip raises)
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """An Alertmanager tool's path; skip, or fail under ``CI=true``."""
+    return _require(name, package="prometheus-alertmanager", aliases=("alertmanager",),
+                    purpose="check the alerts against the real Alertmanager API")
 
 
 class Alertmanager:

@@ -15,9 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import shutil
-import socket
 import subprocess
 import time
 import urllib.parse
@@ -26,31 +23,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
+from tests._binaries import free_port
+from tests._binaries import require_binary as _require
 
 __all__ = ["Prometheus", "free_port", "prometheus", "require_binary"]
 
 
 def require_binary(name: str) -> str:
-    """The path of ``/usr/bin/<name>`` (or ``name`` on PATH); skip, or fail under ``CI=true``."""
-    path = f"/usr/bin/{name}"
-    if not os.access(path, os.X_OK):
-        path = shutil.which(name) or ""
-    if path:
-        return path
-    reason = (f"{name} is not installed (Debian: apt-get install prometheus); it is needed to "
-              "check the metrics against the real Prometheus tools")
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI=true and {reason}", pytrace=False)
-    pytest.skip(reason)
-    raise AssertionError("unreachable")  # pragma: no cover (pytest.skip raises)
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then released)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A Prometheus tool's path; skip, or fail under ``CI=true``."""
+    return _require(name, package="prometheus",
+                    purpose="check the metrics against the real Prometheus tools")
 
 
 class Prometheus:
