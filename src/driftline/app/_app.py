@@ -194,26 +194,12 @@ COMPACT_EVERY_S = 30.0
 
 def _schedule_sample(svc: Any) -> list[tuple[str, dict[str, str], float]]:
     """``driftline_retrain_expected_interval_seconds`` for scheduled policies only."""
-    cron = _cron_of(svc.project.config.policies)
-    if cron is None:
+    from driftline.policy import scheduled_interval
+
+    seconds = scheduled_interval(svc.project.config)
+    if seconds is None:
         return []
-    from datetime import datetime, timezone
-
-    from croniter import croniter
-
-    it = croniter(cron, datetime.now(timezone.utc))
-    first, second = it.get_next(datetime), it.get_next(datetime)
-    return [("driftline_retrain_expected_interval_seconds", {"model": svc.name},
-             (second - first).total_seconds())]
-
-
-def _cron_of(policies: Any) -> str | None:
-    for t in getattr(policies, "triggers", None) or []:
-        if getattr(t, "type", None) == "on_schedule":
-            return str(getattr(t, "cron", None) or getattr(policies, "cron", None))
-    if getattr(policies, "stage", None) in (2, 3):
-        return str(getattr(policies, "cron", None) or "0 3 * * 1")
-    return None
+    return [("driftline_retrain_expected_interval_seconds", {"model": svc.name}, seconds)]
 
 
 async def _work(state: ServingState) -> None:

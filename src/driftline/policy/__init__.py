@@ -18,7 +18,7 @@ Examples
 
 from driftline.policy._budget import MAX_PERSISTENCE_WINDOWS, expected_windows_between_false_alarms
 from driftline.policy._clock import Clock, SimulatedClock, SystemClock
-from driftline.policy._config import TRIGGER_TYPES, policy_from_config
+from driftline.policy._config import TRIGGER_TYPES, policy_from_config, scheduled_interval
 from driftline.policy._context import PolicyContext, WindowSummary
 from driftline.policy._policy import ACTIONS, MODES, Decision, Policy
 from driftline.policy._signals import LOWER_IS_BETTER, OnDataDrift, OnPerformanceDegradation, higher_is_better
@@ -61,5 +61,6 @@ __all__ = [
     "expected_windows_between_false_alarms",
     "higher_is_better",
     "policy_from_config",
+    "scheduled_interval",
     "stage_policy",
 ]

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from driftline.config import ProjectConfig
     from driftline.config._model import PoliciesConfig, TriggerConfig
 
-__all__ = ["TRIGGER_TYPES", "policy_from_config"]
+__all__ = ["TRIGGER_TYPES", "policy_from_config", "scheduled_interval"]
 
 
 def _drift(t: TriggerConfig) -> Trigger:
@@ -100,3 +100,31 @@ def policy_from_config(cfg: ProjectConfig | PoliciesConfig) -> Policy:
                   cooldown=defaults.cooldown if section.cooldown is None else section.cooldown,
                   min_rows=defaults.min_rows if section.min_rows is None else section.min_rows,
                   quality_gate=section.quality_gate)
+
+
+def scheduled_interval(cfg: ProjectConfig | PoliciesConfig) -> float | None:
+    """Seconds between two scheduled retrains of a project's policy, or ``None`` when it has
+    no schedule (exported as ``driftline_retrain_expected_interval_seconds``).
+
+    Examples
+    --------
+    >>> from driftline.config._model import PoliciesConfig
+    >>> scheduled_interval(PoliciesConfig(stage=2, cron="0 3 * * *"))
+    86400.0
+    >>> scheduled_interval(PoliciesConfig(stage=1)) is None
+    True
+    """
+    from datetime import datetime, timezone
+
+    section = getattr(cfg, "policies", cfg)
+    cron = next((str(t.cron or section.cron) for t in (section.triggers or [])
+                 if t.type == "on_schedule"), None)
+    if cron is None and section.stage in (2, 3):
+        cron = section.cron or "0 3 * * 1"
+    if cron is None:
+        return None
+    from croniter import croniter
+
+    it = croniter(cron, datetime.now(timezone.utc))
+    first, second = it.get_next(datetime), it.get_next(datetime)
+    return (second - first).total_seconds()
