@@ -419,3 +419,13 @@ def test_false_alarm_rate_on_stationary_data(method: str, data: str) -> None:
 def test_a_one_sd_shift_is_caught(method: str) -> None:
     rng = np.random.default_rng(22)
     assert stats.get(method)(rng.normal(size=500), rng.normal(1.0, 1, 500)).drifted is True
+
+
+def test_welch_with_variances_whose_squares_underflow():
+    # variances near 1e-170: their squares underflow to 0 in the Welch-Satterthwaite df;
+    # the df is scale-free, so the result equals the same samples scaled up
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(0, 1, 8), rng.normal(0.5, 1, 9)
+    tiny = stats.welch_t(a * 1e-85, b * 1e-85)
+    plain = stats.welch_t(a, b)
+    assert tiny.p_value == pytest.approx(plain.p_value, rel=1e-9)

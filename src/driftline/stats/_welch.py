@@ -105,7 +105,11 @@ def _welch(diff: float, vr: float, vc: float, n: int, m: int) -> tuple[float, fl
     if se2 == 0:
         return (0.0, 1.0) if diff == 0 else (math.copysign(math.inf, diff), 0.0)
     t = diff / math.sqrt(se2)
-    df = se2**2 / (er**2 / (n - 1) + ec**2 / (m - 1))
+    # Welch-Satterthwaite df is scale-free: divide by the larger term first, so tiny variances
+    # (whose squares underflow to 0) do not divide by zero
+    top = max(er, ec)
+    a, b = er / top, ec / top
+    df = (a + b) ** 2 / (a**2 / (n - 1) + b**2 / (m - 1))
     return t, float(min(2.0 * stdtr(df, -abs(t)), 1.0))
 
 
