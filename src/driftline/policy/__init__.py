@@ -20,7 +20,7 @@ from driftline.policy._budget import MAX_PERSISTENCE_WINDOWS, expected_windows_b
 from driftline.policy._clock import Clock, SimulatedClock, SystemClock
 from driftline.policy._config import TRIGGER_TYPES, policy_from_config, scheduled_interval
 from driftline.policy._context import PolicyContext, WindowSummary
-from driftline.policy._policy import ACTIONS, MODES, Decision, Policy
+from driftline.policy._policy import ACTIONS, MODES, QUALITY_HOLD, Decision, Policy
 from driftline.policy._signals import LOWER_IS_BETTER, OnDataDrift, OnPerformanceDegradation, higher_is_better
 from driftline.policy._stages import STAGES, stage_policy
 from driftline.policy._triggers import (
@@ -39,6 +39,7 @@ __all__ = [
     "LOWER_IS_BETTER",
     "MAX_PERSISTENCE_WINDOWS",
     "MODES",
+    "QUALITY_HOLD",
     "STAGES",
     "TRIGGER_TYPES",
     "AllOf",

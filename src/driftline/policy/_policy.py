@@ -11,7 +11,10 @@ from driftline.policy._clock import human, utc
 from driftline.policy._context import PolicyContext
 from driftline.policy._triggers import Trigger
 
-__all__ = ["ACTIONS", "MODES", "Decision", "Policy"]
+__all__ = ["ACTIONS", "MODES", "QUALITY_HOLD", "Decision", "Policy"]
+
+# how the reason of a hold by the data-quality gate starts (events and alerts look for it)
+QUALITY_HOLD = "held: data quality gate"
 
 MODES = ("stateless", "stateful")
 ACTIONS = ("retrain", "hold", "none")
@@ -159,7 +162,7 @@ class Policy:
         if latest.quality_ok:
             return True, "data quality ok"
         problems = "; ".join(latest.quality_problems) or "quality checks failed"
-        return False, (f"held: data quality gate: the latest window has problems ({problems}); "
+        return False, (f"{QUALITY_HOLD}: the latest window has problems ({problems}); "
                        "retraining on broken data is worse than not retraining")
 
     def _cooldown(self, ctx: PolicyContext) -> tuple[bool, str]:

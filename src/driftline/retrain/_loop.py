@@ -373,7 +373,9 @@ def run_loop_once(project: Project, *, registry: Registry | None = None,
                                         "drifted_features": list(r.drifted_features),
                                         "n_features": len(r.features), "actions": dict(r.actions),
                                         "version": r.version} for r in results]}
-    if decision.action == "hold" and any("quality" in r for r in decision.reasons):
+    from driftline.policy import QUALITY_HOLD
+
+    if decision.action == "hold" and any(r.startswith(QUALITY_HOLD) for r in decision.reasons):
         registry.store.add_event(project.config.model.name, "retrain_held",
                                  {"reasons": list(decision.reasons)})  # an event says why
     if decision.action == "retrain":

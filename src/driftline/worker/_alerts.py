@@ -9,10 +9,13 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from driftline.alerts import AlertRouter, Event
     from driftline.config import ProjectConfig
+    from driftline.store import Store
 
-__all__ = ["events_of_turn", "router_from_config"]
+__all__ = ["deliver", "events_of_turn", "router_from_config"]
 
 
 def router_from_config(cfg: ProjectConfig, environ: Mapping[str, str] | None = None
@@ -74,7 +77,10 @@ def events_of_turn(model: str, turn: Mapping[str, Any], now: datetime | None = N
                 action="; ".join(r.get("actions", {}).values()) or "investigate feature generation",
                 version=r.get("version"), key="drift"))
     decision = turn.get("decision", {})
-    if decision.get("action") == "hold" and any("quality" in x for x in decision.get("reasons", [])):
+    from driftline.policy import QUALITY_HOLD
+
+    if decision.get("action") == "hold" and any(str(x).startswith(QUALITY_HOLD)
+                                                for x in decision.get("reasons", [])):
         out.append(Event("retrain_held", model, now, "warning",
                          "retraining held: " + "; ".join(decision.get("reasons", []))[:300],
                          details={"reasons": decision.get("reasons", [])}, key="held"))
@@ -90,3 +96,40 @@ def events_of_turn(model: str, turn: Mapping[str, Any], now: datetime | None = N
                          version=retrain.get("version"),
                          key=f"v{retrain.get('version')}"))
     return out
+
+
+def deliver(store: Store, model: str, router: AlertRouter | None, events: Sequence[Event]
+            ) -> dict[str, Any] | None:
+    """Route each event on its own and store it as an ``alert`` event with its delivery
+    status (the UI's alerts page); return the summed routing result, or ``None`` without a
+    router.
+
+    Examples
+    --------
+    >>> from datetime import datetime, timezone
+    >>> from driftline.alerts import Event
+    >>> from driftline.store import Store
+    >>> store = Store.open("sqlite://")
+    >>> _ = store.add_model("m", "binary")
+    >>> ev = Event("drift_detected", "m", datetime.now(timezone.utc), "warning", "drift",
+    ...            action="check the upstream feed")
+    >>> deliver(store, "m", None, [ev]) is None
+    True
+    >>> store.events("m", "alert")[0]["payload"]["delivery"]["status"]
+    'no route'
+    """
+    total: dict[str, Any] = {"sent": {}, "suppressed": {}, "failures": []}
+    for event in events:
+        if router is None:
+            delivery: dict[str, Any] = {"status": "no route"}
+        else:
+            r = router.route([event]).to_dict()
+            for key in ("sent", "suppressed"):
+                for sink, n in r[key].items():
+                    total[key][sink] = total[key].get(sink, 0) + n
+            total["failures"].extend(r["failures"])
+            status = ("failed" if r["failures"] else "sent" if any(r["sent"].values())
+                      else "suppressed")
+            delivery = {"status": status, **r}
+        store.add_event(model, "alert", {**event.to_dict(), "delivery": delivery})
+    return None if router is None else total

@@ -114,11 +114,13 @@ class Worker:
                 continue
             result = run_loop_once(project, registry=registry, clock=self.clock, demand=demand,
                                    epoch=epoch)
-            router = self.routers.get(name)
-            if router is not None:  # delivery problems are counted, never raised into the loop
-                from driftline.worker._alerts import events_of_turn
+            from driftline.worker._alerts import deliver, events_of_turn
 
-                result["alerts"] = router.route(events_of_turn(name, result)).to_dict()
+            # delivery problems are counted and stored with each event, never raised here
+            routed = deliver(registry.store, name, self.routers.get(name),
+                             events_of_turn(name, result))
+            if routed is not None:
+                result["alerts"] = routed
             turns.append(WorkerTurn(name, True, epoch, result))
         return turns
 
