@@ -127,8 +127,6 @@ class Registry:
     ) -> ModelVersion:
         """Save ``model`` and its reference under the artifact root and record a new
         version as the model's challenger."""
-        from datetime import datetime, timezone
-
         self.store.add_model(name, task)
         number = self.store.next_version(name)
         folder = f"{name}/v{number}"
@@ -146,7 +144,7 @@ class Registry:
             data_hash=data_hash, params=dict(params or {}),
             metrics={k: float(v) for k, v in (metrics or {}).items()}, seed=seed,
             parent=parent, trigger=trigger,
-            created_at=datetime.now(timezone.utc).isoformat(),
+            created_at=self.store.now().isoformat(),  # the store's clock
         )
         self.store.add_version(name, mv.to_dict(), version=number, reason=f"registered ({trigger})")
         return mv

@@ -10,8 +10,9 @@ Examples
 
 from driftline.store._compaction import CompactionResult
 from driftline.store._retention import RetentionResult
+from driftline.store._service import RequestLog
 from driftline.store._store import ConflictError, LogResult, PendingBatch, Store
 from driftline.store._versions import STAGES, StageChange, VersionRow
 
 __all__ = ["STAGES", "CompactionResult", "ConflictError", "LogResult", "PendingBatch",
-           "RetentionResult", "StageChange", "Store", "VersionRow"]
+           "RequestLog", "RetentionResult", "StageChange", "Store", "VersionRow"]

@@ -18,6 +18,17 @@ _OUTCOMES = {"promote": "promoted", "reject": "rejected", "defer": "deferred",
              "await": "awaiting", "force_promote": "promoted"}
 
 
+def _summary_of(result: Mapping[str, Any]) -> dict[str, Any]:
+    """The summary of a result stored before summaries existed."""
+    keys = ("version", "start", "end", "n_rows", "too_small", "dataset_drift", "drift_share",
+            "label_coverage", "n_labelled", "performance", "prediction_drift", "label_drift",
+            "quality_ok", "actions")
+    out = {k: result.get(k) for k in keys}
+    out["n_features"] = len(result.get("features") or {})
+    out["n_drifted"] = len(result.get("drifted_features") or [])
+    return out
+
+
 def _when(v: Any) -> datetime | None:
     if v is None or isinstance(v, datetime):
         return v
@@ -51,24 +62,75 @@ class MonitoringMixin:
     def model_id(self, name: str) -> int:  # provided by Store
         raise NotImplementedError
 
+    def now(self) -> datetime:  # provided by Store (its clock)
+        raise NotImplementedError
+
     def add_monitor_result(self, model: str, result: Mapping[str, Any],
-                           values: Sequence[Mapping[str, Any]] = ()) -> int:
-        """Store one window's result (its ``to_dict()``) and its per-feature rows."""
+                           values: Sequence[Mapping[str, Any]] = (), *,
+                           summary: Mapping[str, Any] | None = None,
+                           detail: Mapping[str, Any] | None = None) -> int:
+        """Store one window's result (its ``to_dict()``), its per-feature rows, and for the
+        UI its light ``summary`` and display aggregates (``detail``)."""
         mid = self.model_id(model)
         start, end = _when(result.get("start")), _when(result.get("end"))
         with self.engine.begin() as conn:
             res = conn.execute(monitor_results.insert().values(
                 model_id=mid, version=result.get("version"), window_start=start,
-                window_end=end, computed_at=datetime.now(timezone.utc), result=dict(result)))
+                window_end=end, computed_at=self.now(), result=dict(result),
+                summary=None if summary is None else dict(summary),
+                detail=None if detail is None else dict(detail)))
             rid = int(res.inserted_primary_key[0])
             if values:
                 conn.execute(monitor_values.insert(), [
                     {"result_id": rid, "model_id": mid, "window_end": end,
                      "feature": str(v["feature"]), "method": v.get("method"),
                      "statistic": v.get("statistic"), "p_value": v.get("p_value"),
-                     "effect_size": v.get("effect_size"), "drifted": v.get("drifted")}
+                     "effect_size": v.get("effect_size"), "drifted": v.get("drifted"),
+                     "score": v.get("score")}
                     for v in values])
         return rid
+
+    def window_summaries(self, model: str, *, limit: int = 1_000) -> list[dict[str, Any]]:
+        """The latest ``limit`` windows' light summaries, oldest first: ``{"id", "end",
+        "summary"}``, reading no full result unless a window was stored without a summary."""
+        mid = self.model_id(model)
+        c = monitor_results.c
+        q = (monitor_results.select().with_only_columns(c.id, c.window_end, c.summary)
+             .where(c.model_id == mid).order_by(c.id.desc()).limit(limit))
+        with self.engine.connect() as conn:
+            rows = conn.execute(q).all()
+            missing = [r.id for r in rows if r.summary is None]
+            full = dict(conn.execute(monitor_results.select().with_only_columns(c.id, c.result)
+                                     .where(c.id.in_(missing))).all()) if missing else {}
+        return [{"id": r.id, "end": r.window_end,
+                 "summary": r.summary if r.summary is not None else _summary_of(full[r.id])}
+                for r in reversed(rows)]
+
+    def window_detail(self, model: str, result_id: int | None = None) -> dict[str, Any] | None:
+        """One window's full result and display aggregates (the latest window by default)."""
+        mid = self.model_id(model)
+        c = monitor_results.c
+        q = monitor_results.select().where(c.model_id == mid)
+        q = q.where(c.id == result_id) if result_id is not None else q.order_by(c.id.desc()).limit(1)
+        with self.engine.connect() as conn:
+            r = conn.execute(q).first()
+        if r is None:
+            return None
+        return {"id": r.id, "end": r.window_end, "result": r.result, "detail": r.detail or {}}
+
+    def feature_scores(self, model: str, result_ids: Sequence[int]) -> list[tuple[int, str, Any, Any]]:
+        """``(result_id, feature, score, drifted)`` for these windows (the drift heatmap)."""
+        if not result_ids:
+            return []
+        mid = self.model_id(model)
+        v = monitor_values.c
+        q = (monitor_values.select().with_only_columns(v.result_id, v.feature, v.score, v.drifted,
+                                                       v.effect_size)
+             .where(v.model_id == mid, v.result_id >= min(result_ids),
+                    v.result_id <= max(result_ids)))
+        with self.engine.connect() as conn:
+            return [(r[0], r[1], r[2] if r[2] is not None else r[4], r[3])
+                    for r in conn.execute(q)]
 
     def monitor_results(self, model: str, *, limit: int | None = None) -> list[dict[str, Any]]:
         """Stored window results, oldest first (the latest ``limit`` when given)."""
@@ -96,7 +158,7 @@ class MonitoringMixin:
         mid = self.model_id(model)
         with self.engine.begin() as conn:
             res = conn.execute(decisions.insert().values(
-                model_id=mid, at=_when(decision.get("at")) or datetime.now(timezone.utc),
+                model_id=mid, at=_when(decision.get("at")) or self.now(),
                 trigger=str(decision.get("trigger") or "")[:32],
                 action=str(decision.get("action") or "none")[:32], payload=dict(decision)))
             return int(res.inserted_primary_key[0])

@@ -4,7 +4,7 @@ PostgreSQL through SQLAlchemy 2, with the schema managed by Alembic."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,6 +22,7 @@ from driftline.store._compaction import CompactionMixin
 from driftline.store._lease import LeaseMixin
 from driftline.store._monitoring import MonitoringMixin
 from driftline.store._retention import RetentionMixin
+from driftline.store._service import ServiceMixin
 from driftline.store._tables import batches, feedback, models, predictions
 from driftline.store._versions import VersionsMixin
 
@@ -109,7 +110,8 @@ def _hashes(frame: pd.DataFrame) -> list[str]:
             for v in values]
 
 
-class Store(VersionsMixin, RetentionMixin, CompactionMixin, MonitoringMixin, LeaseMixin):
+class Store(VersionsMixin, RetentionMixin, CompactionMixin, MonitoringMixin, LeaseMixin,
+            ServiceMixin):
     """Models, predictions and labels in one database.
 
     Examples
@@ -127,6 +129,24 @@ class Store(VersionsMixin, RetentionMixin, CompactionMixin, MonitoringMixin, Lea
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # What the store stamps events, stage changes, versions, decisions and label arrivals
+        # with; a simulation replaces it (leases keep the real time: they fence processes).
+        self.clock: Callable[[], datetime] = _now
+
+    def now(self) -> datetime:
+        """The time the store stamps its records with: ``self.clock()`` (UTC wall clock
+        by default).
+
+        Examples
+        --------
+        >>> from datetime import datetime, timezone
+        >>> store = Store.open("sqlite://")
+        >>> store.clock = lambda: datetime(2026, 1, 1, tzinfo=timezone.utc)
+        >>> _ = store.add_event(None, "note", {})
+        >>> store.now().year, store.events()[0]["at"][:10]
+        (2026, '2026-01-01')
+        """
+        return self.clock()
 
     @classmethod
     def open(cls, url: str) -> Store:
@@ -169,7 +189,7 @@ class Store(VersionsMixin, RetentionMixin, CompactionMixin, MonitoringMixin, Lea
                                      f"got {task!r}.")
             return int(existing.id)
         with self.engine.begin() as conn:
-            res = conn.execute(models.insert().values(name=name, task=task, created_at=_now()))
+            res = conn.execute(models.insert().values(name=name, task=task, created_at=self.now()))
             return int(res.inserted_primary_key[0])
 
     def _model_row(self, name: str) -> Any:
@@ -204,7 +224,7 @@ class Store(VersionsMixin, RetentionMixin, CompactionMixin, MonitoringMixin, Lea
         ids = [str(i) for i in ids] if ids is not None else [_new_id() for _ in range(n)]
         if len(ids) != n or len(set(ids)) != n:
             raise DataError("ids must be unique, one per row.")
-        ts = pd.to_datetime(pd.Series(timestamps if timestamps is not None else [_now()] * n),
+        ts = pd.to_datetime(pd.Series(timestamps if timestamps is not None else [self.now()] * n),
                             utc=True)
         payload = features.reset_index(drop=True).assign(prediction=preds)
         if scores is not None:
@@ -389,7 +409,7 @@ class Store(VersionsMixin, RetentionMixin, CompactionMixin, MonitoringMixin, Lea
         mid = self.model_id(model)
         if len(ids) != len(labels):
             raise DataError(f"got {len(ids)} ids and {len(labels)} labels.")
-        at = arrived_at or _now()
+        at = arrived_at or self.now()
         rows = [{"model_id": mid, "id": str(i), "label": _plain(v), "arrived_at": at}
                 for i, v in zip(ids, labels, strict=True)]
         with self.engine.begin() as conn:

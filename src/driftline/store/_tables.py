@@ -33,6 +33,7 @@ __all__ = [
     "monitor_results",
     "monitor_values",
     "predictions",
+    "service_samples",
     "stage_history",
 ]
 
@@ -130,6 +131,10 @@ monitor_results = Table(
     Column("window_end", DateTime(timezone=True), nullable=True),
     Column("computed_at", DateTime(timezone=True), nullable=False),
     Column("result", JSON, nullable=False),
+    # the few fields the UI charts over many windows (drift share, coverage, performance)
+    Column("summary", JSON, nullable=True),
+    # display aggregates of the window (reference and current bin counts per column)
+    Column("detail", JSON, nullable=True),
 )
 
 # Retraining decisions with their reasons (the continuous-learning loop writes them).
@@ -159,6 +164,8 @@ monitor_values = Table(
     Column("p_value", Float, nullable=True),
     Column("effect_size", Float, nullable=True),
     Column("drifted", Boolean, nullable=True),
+    # effect size over the decision rule's threshold: above 1 drifted (the heatmap's colour)
+    Column("score", Float, nullable=True),
     Index("ix_dl_monitor_values_model_feature", "model_id", "feature"),
 )
 
@@ -170,4 +177,15 @@ leases = Table(
     Column("holder", String(128), nullable=False),
     Column("epoch", Integer, nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+# A periodic sample of each serving process: host CPU and memory, GPUs, in-flight requests and
+# the requests it counted so far by model, version and status class (the UI's serving page).
+service_samples = Table(
+    "dl_service_samples", metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
+    Column("replica", String(128), nullable=False),
+    Column("payload", JSON, nullable=False),
 )

@@ -8,9 +8,10 @@ always tell who was champion when.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from driftline.errors import DataError, ParameterError
@@ -68,10 +69,6 @@ class StageChange:
                 "at": None if self.at is None else self.at.isoformat()}
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 class VersionsMixin:
     """Version and stage bookkeeping; mixed into :class:`~driftline.store.Store`.
 
@@ -93,6 +90,9 @@ class VersionsMixin:
     engine: Engine
 
     def model_id(self, name: str) -> int:  # provided by Store
+        raise NotImplementedError
+
+    def now(self) -> datetime:  # provided by Store (its clock)
         raise NotImplementedError
 
     def next_version(self, model: str) -> int:
@@ -118,7 +118,7 @@ class VersionsMixin:
                 self._demote(conn, mid, stage, f"replaced by version {number}")
             conn.execute(model_versions.insert().values(
                 model_id=mid, version=number, stage=stage, record=dict(record),
-                created_at=_now()))
+                created_at=self.now()))
             self._history(conn, mid, number, stage, None, reason)
         return number
 
@@ -183,25 +183,44 @@ class VersionsMixin:
         """Append an event (a retrain request, a failed load, ...) and return its id."""
         mid = None if model is None else self.model_id(model)
         with self.engine.begin() as conn:
-            res = conn.execute(events.insert().values(model_id=mid, kind=kind, at=_now(),
+            res = conn.execute(events.insert().values(model_id=mid, kind=kind, at=self.now(),
                                                       payload=dict(payload)))
             return int(res.inserted_primary_key[0])
 
-    def events(self, model: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
-        """Stored events, oldest first, optionally for one model and one kind."""
-        q = events.select().order_by(events.c.id)
+    def events(self, model: str | None = None, kind: str | None = None, *,
+               limit: int | None = None) -> list[dict[str, Any]]:
+        """Stored events, oldest first, optionally for one model and one kind (the latest
+        ``limit`` when given)."""
+        q = events.select().order_by(events.c.id.desc())
         if model is not None:
             q = q.where(events.c.model_id == self.model_id(model))
         if kind is not None:
             q = q.where(events.c.kind == kind)
+        if limit is not None:
+            q = q.limit(limit)
         with self.engine.connect() as conn:
-            return [{"id": r.id, "kind": r.kind, "at": r.at.isoformat(), "payload": r.payload}
-                    for r in conn.execute(q)]
+            rows = conn.execute(q).all()
+        return [{"id": r.id, "kind": r.kind, "at": r.at.isoformat(), "payload": r.payload}
+                for r in reversed(rows)]
 
     def latest_gauges(self, model: str) -> list[tuple[str, dict[str, str], float]]:
         """The gauges of the model's latest monitoring result, for the metrics scrape: the
         result's ``gauges`` list of ``{"name", "labels", "value"}`` (the monitoring loop
-        writes them)."""
+        writes them), then ``driftline_model_performance_baseline``, the champion's holdout
+        metrics (the version record's ``metrics``), which realized performance is compared
+        with.
+
+        Examples
+        --------
+        >>> from driftline.store import Store
+        >>> store = Store.open("sqlite://")
+        >>> _ = store.add_model("credit", "binary")
+        >>> store.add_version("credit", {"metrics": {"roc_auc": 0.84}}, stage="champion")
+        1
+        >>> store.latest_gauges("credit")
+        [('driftline_model_performance_baseline',
+          {'model': 'credit', 'version': '1', 'metric': 'roc_auc'}, 0.84)]
+        """
         import sqlalchemy as sa
 
         from driftline.store._tables import monitor_results
@@ -211,27 +230,37 @@ class VersionsMixin:
             row = conn.execute(sa.select(monitor_results.c.result)
                                .where(monitor_results.c.model_id == mid)
                                .order_by(monitor_results.c.id.desc()).limit(1)).first()
-        if row is None:
-            return []
         out = []
-        for g in (row.result or {}).get("gauges", []):
+        for g in ({} if row is None else row.result or {}).get("gauges", []):
             labels = {str(k): str(v) for k, v in dict(g.get("labels", {})).items()}
             out.append((str(g["name"]), labels, float(g["value"])))
+        return out + self._baseline_gauges(model)
+
+    def _baseline_gauges(self, model: str) -> list[tuple[str, dict[str, str], float]]:
+        """The champion's finite numeric holdout metrics (none without a champion)."""
+        champion = self.version_in_stage(model, "champion")
+        if champion is None:
+            return []
+        out = []
+        for metric, value in dict(champion.record.get("metrics") or {}).items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool) \
+                    and math.isfinite(value):
+                out.append(("driftline_model_performance_baseline",
+                            {"model": model, "version": str(champion.version),
+                             "metric": str(metric)}, float(value)))
         return out
 
-    @staticmethod
-    def _demote(conn: Connection, mid: int, stage: str, reason: str) -> None:
+    def _demote(self, conn: Connection, mid: int, stage: str, reason: str) -> None:
         holders = conn.execute(model_versions.select().where(
             model_versions.c.model_id == mid, model_versions.c.stage == stage)).all()
         for h in holders:
             conn.execute(model_versions.update().where(
                 model_versions.c.model_id == mid, model_versions.c.version == h.version)
                 .values(stage="archived"))
-            VersionsMixin._history(conn, mid, h.version, "archived", stage, reason)
+            self._history(conn, mid, h.version, "archived", stage, reason)
 
-    @staticmethod
-    def _history(conn: Connection, mid: int, version: int, stage: str, previous: str | None,
+    def _history(self, conn: Connection, mid: int, version: int, stage: str, previous: str | None,
                  reason: str) -> None:
         conn.execute(stage_history.insert().values(
-            model_id=mid, version=version, stage=stage, previous_stage=previous, at=_now(),
+            model_id=mid, version=version, stage=stage, previous_stage=previous, at=self.now(),
             reason=reason[:256]))
