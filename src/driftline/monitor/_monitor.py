@@ -58,6 +58,9 @@ class MonitorResult:
     quality_problems: tuple[str, ...] = ()
     actions: Mapping[str, str] = field(default_factory=dict)
     segments: tuple[Mapping[str, Any], ...] = ()
+    # display aggregates per column (bin counts or top labels on both sides), for the UI
+    distributions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, repr=False,
+                                                           compare=False)
 
     @property
     def drifted_features(self) -> tuple[str, ...]:
@@ -112,7 +115,25 @@ class MonitorResult:
         """One row per feature × method, for the per-window table the UI queries."""
         return [{"feature": name, "method": f.get("method"), "statistic": f.get("statistic"),
                  "p_value": f.get("p_value"), "effect_size": f.get("effect_size"),
-                 "drifted": f.get("drifted")} for name, f in self.features.items()]
+                 "drifted": f.get("drifted"), "score": f.get("score")}
+                for name, f in self.features.items()]
+
+    def summary(self) -> dict[str, Any]:
+        """The few fields charted over many windows: a few hundred bytes, whatever the number
+        of features (the full result stays in :meth:`to_dict`)."""
+        def small(d: Mapping[str, Any] | None) -> dict[str, Any] | None:
+            keys = ("method", "statistic", "p_value", "score", "drifted")
+            return None if d is None else {k: d.get(k) for k in keys}
+
+        return {"version": self.version, "start": self.start, "end": self.end,
+                "n_rows": self.n_rows, "too_small": self.too_small,
+                "dataset_drift": self.dataset_drift, "drift_share": self.drift_share,
+                "n_features": len(self.features), "n_drifted": len(self.drifted_features),
+                "label_coverage": self.label_coverage, "n_labelled": self.n_labelled,
+                "performance": None if self.performance is None else dict(self.performance),
+                "prediction_drift": small(self.prediction_drift),
+                "label_drift": small(self.label_drift), "quality_ok": self.quality_ok,
+                "actions": dict(self.actions)}
 
 
 def _column_summary(col: Any) -> dict[str, Any]:
@@ -206,8 +227,12 @@ class Monitor:
         report = self._ref_x.compare(window[[*self.features, self.prediction]],
                                      alpha=self.alpha)
         features = {c.column: _column_summary(c) for c in report.features}
+        shown = {c.column: c.distribution.to_dict() for c in report.features
+                 if c.distribution is not None}
         preds = report.prediction_drift
         prediction = _column_summary(preds[0]) if preds else None
+        if preds and preds[0].distribution is not None:
+            shown["__prediction__"] = preds[0].distribution.to_dict()
         problems = _quality_problems(report)
         actions: dict[str, str] = {}
         if any(v["drifted"] for v in features.values()):
@@ -221,6 +246,8 @@ class Monitor:
             rep_y = self._ref_y.compare(lab[[self.target, self.prediction]], alpha=self.alpha)
             if rep_y.target_drift is not None:
                 label = _column_summary(rep_y.target_drift)
+                if rep_y.target_drift.distribution is not None:
+                    shown["__label__"] = rep_y.target_drift.distribution.to_dict()
                 if label["drifted"]:
                     actions["label"] = action_for("label")
             if rep_y.concept_drift is not None and rep_y.concept_drift.drifted:
@@ -233,7 +260,7 @@ class Monitor:
             drift_share=(sum(bool(v["drifted"]) for v in tested) / len(tested)) if tested else None,
             features=features, prediction_drift=prediction, label_drift=label,
             performance=performance, quality_ok=not problems, quality_problems=problems,
-            actions=actions, segments=segments)
+            actions=actions, segments=segments, distributions=shown)
 
     def _segments(self, window: pd.DataFrame, labelled: np.ndarray,
                   labels: pd.Series | None) -> tuple[dict[str, Any], ...]:

@@ -82,7 +82,8 @@ def monitor_project(project: Project, *, registry: Registry | None = None,
         if part.n_rows == 0:
             continue
         result = monitor.compute(part.frame, _iso(part.start), _iso(part.end))
-        store.add_monitor_result(name, result.to_dict(), result.value_rows())
+        store.add_monitor_result(name, result.to_dict(), result.value_rows(),
+                                 summary=result.summary(), detail=dict(result.distributions))
         out.append(result)
     return out
 
