@@ -41,6 +41,7 @@ from driftline.telemetry._model_state import (  # noqa: E402
     ModelStateSample,
     ModelStateSource,
 )
+from driftline.telemetry._sampler import ServiceSampler  # noqa: E402
 from driftline.telemetry._serving import ServingMetrics  # noqa: E402
 from driftline.telemetry._system import SystemCollector  # noqa: E402
 
@@ -61,6 +62,7 @@ __all__ = [
     "ModelStateSample",
     "ModelStateSource",
     "NvmlReader",
+    "ServiceSampler",
     "ServingMetrics",
     "SystemCollector",
     "detect_gpus",

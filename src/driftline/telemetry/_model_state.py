@@ -45,6 +45,9 @@ MODEL_STATE_METRICS: dict[str, tuple[str, tuple[str, ...]]] = {
     "driftline_label_coverage": (
         "Share of the latest window's predictions that have received a label (0 to 1).",
         ("model",)),
+    "driftline_model_performance_baseline": (
+        "Holdout metrics of a model's champion version, the baseline of realized performance.",
+        ("model", "version", "metric")),
 }
 
 _ERRORS = "driftline_model_state_errors"

@@ -291,6 +291,38 @@ class ServingMetrics:
         route = self._routes.get((model, version, endpoint))
         return route or self._routes[(UNKNOWN_MODEL, None, endpoint)]
 
+    def request_counts(self) -> dict[tuple[str, str, str], float]:
+        """Requests counted so far by ``(model, version, code)``, summed over endpoints
+        (requests that name no model are left out).
+
+        Examples
+        --------
+        >>> metrics = ServingMetrics(process=False, system=False, gpu=False)
+        >>> metrics.add_model("credit", "3")
+        >>> metrics.observe_request("credit", "predict", 200, 0.01)
+        >>> metrics.observe_request("credit", "feedback", 503, 0.01)
+        >>> {k: v for k, v in metrics.request_counts().items() if v}
+        {('credit', '3', '2xx'): 1.0, ('credit', '3', '5xx'): 1.0}
+        """
+        out: dict[tuple[str, str, str], float] = {}
+        for family in self._requests.collect():
+            for s in family.samples:
+                if not s.name.endswith("_total") or not s.labels.get("model"):
+                    continue
+                key = (s.labels["model"], s.labels["version"], s.labels["code"])
+                out[key] = out.get(key, 0.0) + s.value
+        return out
+
+    def inflight_now(self) -> float:
+        """Requests being handled now.
+
+        Examples
+        --------
+        >>> ServingMetrics(process=False, system=False, gpu=False).inflight_now()
+        0.0
+        """
+        return float(self.registry.get_sample_value("driftline_inflight_requests") or 0.0)
+
     def inflight(self) -> AbstractContextManager[Any]:
         """A context manager that counts a request in ``driftline_inflight_requests``.
 
