@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 import driftline
+from driftline.cli._export import add_export_commands
 from driftline.cli._output import Progress, format_report, format_suite, one_line
 from driftline.cli._service import add_service_commands
 from driftline.drift._io import check_no_empty_columns, read_table
@@ -204,6 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="a performance metric for the suite's conditions (repeatable)")
     chk.set_defaults(func=cmd_check)
     add_service_commands(sub)
+    add_export_commands(sub)
     return parser
 
 
