@@ -7,12 +7,13 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.driftline-installed
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test bench bench-quality lint typecheck system-deps clean help
+.PHONY: demo test bench bench-quality lint typecheck system-deps screenshots clean help
 
 help:
 	@echo "make demo   - generate a drifting dataset and write a drift report"
 	@echo "make test   - lint, type-check and run the whole test suite (what CI runs)"
 	@echo "make bench  - benchmarks against the peers (see bench/README.md)"
+	@echo "make screenshots - screenshots of the dashboards into docs/img/"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +40,10 @@ test: $(STAMP) system-deps
 	$(VENV)/bin/mypy
 	$(PY) ../shared/tools/layers.py src/driftline || [ ! -f ../shared/tools/layers.py ]
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) -q
+
+# Screenshots of every dashboard page (docs/img/ui-*.png), from a simulated day of history.
+screenshots: $(STAMP) system-deps
+	$(PY) scripts/screenshots.py --out docs/img
 
 bench: $(STAMP)
 	$(PY) bench/run.py

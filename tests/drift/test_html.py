@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
-import os
 import re
-import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -18,10 +15,10 @@ from driftline.drift._html import render_html
 from driftline.drift._report import ColumnDrift, Distribution, DriftReport
 from driftline.drift._svg import MAX_BARS, MAX_LABELS
 from driftline.errors import ParameterError
+from tests._browser import launch
 
 EVIL = "<script>alert(1)</script>"
 MB = 1_000_000
-CHROMIUM = "/usr/bin/chromium"
 _VOID = {"meta", "br", "hr", "img", "input", "link", "col", "area", "base", "wbr", "source"}
 
 
@@ -336,32 +333,16 @@ def test_real_report_size_does_not_grow_with_rows() -> None:
 
 # --- a real browser ---------------------------------------------------------------------------
 
-def _chromium_or_skip() -> str:
-    """Debian's Chromium; skipped where it is missing, except on CI, where that fails."""
-    missing = [what for what, absent in (
-        (CHROMIUM, shutil.which(CHROMIUM) is None),
-        ("the playwright package", importlib.util.find_spec("playwright") is None)) if absent]
-    if missing and os.environ.get("CI") == "true":
-        pytest.fail(f"{' and '.join(missing)} missing on CI: install Debian's chromium and "
-                    "the [dev] extra (never `playwright install`)")
-    if missing:
-        pytest.skip(f"{' and '.join(missing)} not installed")
-    return CHROMIUM
-
-
 @pytest.mark.browser
 def test_report_in_chromium_without_javascript_or_network(tmp_path: Path, build: Any) -> None:
     from playwright.sync_api import sync_playwright
 
-    executable = _chromium_or_skip()
     report = build.report()
     path = report.save_html(tmp_path / "report.html")
     requests: list[str] = []
     console: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        browser = launch(p)
         try:
             context = browser.new_context(java_script_enabled=False, offline=True,
                                           viewport={"width": 1280, "height": 900})

@@ -19,8 +19,9 @@ DRIFTLINE = str(Path(sys.executable).parent / "driftline")
 class Server:
     """A `driftline serve` process: start, wait until live, kill, restart."""
 
-    def __init__(self, projects, *, env=None, port=None, log_path=None, cpu=None):
+    def __init__(self, projects, *, env=None, port=None, log_path=None, cpu=None, args=()):
         self.projects = [str(p) for p in projects]
+        self.args = [str(a) for a in args]
         self.env = {**os.environ, **(env or {})}
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -29,7 +30,7 @@ class Server:
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 90.0, ready: bool = False) -> Server:
-        cmd = [DRIFTLINE, "serve", *self.projects, "--port", str(self.port)]
+        cmd = [DRIFTLINE, "serve", *self.projects, "--port", str(self.port), *self.args]
         if self.cpu is not None:
             cmd = ["taskset", "-c", str(self.cpu), *cmd]
         with open(self.log_path, "ab") as log:  # the child keeps its own copy of the handle

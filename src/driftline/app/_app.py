@@ -14,6 +14,7 @@ import os
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +44,13 @@ class ServeSettings:
     metrics: bool = True
     worker: bool = True
     environ: Mapping[str, str] | None = field(default=None, repr=False)
+    # the web UI under /ui; serving=False gives the UI alone (``driftline ui``)
+    ui: bool = True
+    serving: bool = True
+    allowed_hosts: tuple[str, ...] = ()
+    # how often the service writes a sample of itself (CPU, memory, requests) for the UI
+    sample_seconds: float = 15.0
+    sample_days: int = 30
 
 
 def _load(projects: Sequence[Project | str | Path]) -> list[Project]:
@@ -128,19 +136,30 @@ def create_app(projects: Sequence[Project | str | Path],
     from driftline.serving import build_router
 
     settings = settings or ServeSettings()
-    state, resources = _state(_load(projects), settings)
+    loaded = _load(projects)
+    if settings.serving:
+        state, resources = _state(loaded, settings)
+        views = [(s.project, s.registry, s) for s in state.services.values()]
+    else:  # the UI alone: no model is loaded, nothing is served
+        from driftline.serving import ServingState
+
+        state = ServingState({})
+        views, resources = _registries(loaded)
+    sampler = _sampler(state, settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         for r in resources:
             if hasattr(r, "start"):
                 r.start()
-        poller = asyncio.create_task(_poll(state, settings.poll_seconds))
-        worker = asyncio.create_task(_work(state)) if settings.worker else None
+        poller = asyncio.create_task(_poll(state, settings.poll_seconds, settings.sample_days))
+        worker = asyncio.create_task(_work(state)) if settings.worker and state.services else None
+        samples = (asyncio.create_task(_sample(state, sampler, settings.sample_seconds))
+                   if sampler is not None else None)
         try:
             yield
         finally:
-            for task in (poller, worker):
+            for task in (poller, worker, samples):
                 if task is not None:
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
@@ -155,16 +174,64 @@ def create_app(projects: Sequence[Project | str | Path],
     app.state.serving = state
     _install_errors(app)
     _health_routes(app, state)
-    app.include_router(build_router(state))
+    if settings.serving:
+        app.include_router(build_router(state))
+    if settings.ui:
+        from driftline.serving import Tokens
+        from driftline.ui import ModelView, UISettings, build_ui_router
+
+        env = os.environ if settings.environ is None else settings.environ
+        ui = build_ui_router([ModelView(p, r, svc, tokens=Tokens.from_env(
+            p.config.auth.token_env, p.config.auth.admin_token_env, env)) for p, r, svc in views],
+            UISettings(allowed_hosts=settings.allowed_hosts))
+        app.router.routes.extend(ui.routes)
     if state.metrics is not None:
         app.add_middleware(_RequestMetrics, metrics=state.metrics)
     return app
 
 
-async def _poll(state: ServingState, seconds: float) -> None:
+def _registries(projects: list[Project]) -> tuple[list[tuple[Any, Any, None]], list[Any]]:
+    """Each project's registry, sharing one store per URL (the UI without serving)."""
+    from driftline.retrain import open_registry
+    from driftline.store import Store
+
+    stores: dict[str, Store] = {}
+    views = []
+    for project in projects:
+        url = project.store_url
+        store = stores.get(url) or stores.setdefault(url, Store.open(url))
+        store.add_model(project.config.model.name, project.config.model.task)
+        views.append((project, open_registry(project, store), None))
+    return views, list(stores.values())
+
+
+def _sampler(state: ServingState, settings: ServeSettings) -> Any:
+    """The sampler of this process when it serves and samples are on (else ``None``)."""
+    if not state.services or settings.sample_seconds <= 0:
+        return None
+    from driftline.telemetry import ServiceSampler
+
+    return ServiceSampler(state.metrics, gpu=None if settings.metrics else False)
+
+
+async def _sample(state: ServingState, sampler: Any, seconds: float) -> None:
+    """Write a sample of this process to every store it serves from, every ``seconds``."""
+    stores = list({id(s.registry.store): s.registry.store for s in state.services.values()}
+                  .values())
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            sample = await asyncio.to_thread(sampler.sample)
+            for store in stores:
+                await asyncio.to_thread(store.add_service_sample, sampler.replica, sample)
+        except Exception:  # the store is briefly unreachable: the next sample tries again
+            logging.getLogger("driftline.app").debug("service sample failed", exc_info=True)
+
+
+async def _poll(state: ServingState, seconds: float, sample_days: int = 30) -> None:
     """Follow the champion the store names (promotions by the CLI, the worker or another
     replica), merge the small batches of served traffic every 30 s, and apply each project's
-    retention policy once an hour."""
+    retention policy (and drop service samples older than ``sample_days``) once an hour."""
     last_retention = -float("inf")
     last_compaction = time.monotonic()
     while True:
@@ -176,9 +243,11 @@ async def _poll(state: ServingState, seconds: float) -> None:
                     await asyncio.to_thread(svc.registry.store.compact, svc.name)
         if time.monotonic() - last_retention >= RETENTION_EVERY_S:
             last_retention = time.monotonic()
+            cutoff = datetime.now(timezone.utc) - timedelta(days=sample_days)
             for svc in state.services.values():
                 with contextlib.suppress(Exception):  # retried next hour; never stops serving
                     await asyncio.to_thread(_retention, svc)
+                    await asyncio.to_thread(svc.registry.store.prune_service_samples, cutoff)
         for svc in state.services.values():
             try:
                 changed = await asyncio.to_thread(svc.refresh)

@@ -41,15 +41,19 @@ def cmd_serve(args: argparse.Namespace, console: Any) -> int:
     """``driftline serve PROJECT... [--host --port]``: serve the models."""
     import uvicorn
 
-    from driftline.app import check_bind, create_app
+    from driftline.app import ServeSettings, check_bind, create_app
 
-    app = create_app(args.projects)
+    hosts = _ui_hosts(args)
+    app = create_app(args.projects, ServeSettings(ui=not args.no_ui, worker=not args.no_worker,
+                                                  allowed_hosts=hosts))
     services = app.state.serving.services.values()
     check_bind(args.host, all(s.tokens.complete for s in services), args.insecure)
     for s in services:
         state = f"version {s.current.number}" if s.current else f"not ready ({s.load_error})"
         console.summary(f"serving {s.name}: {state}")
-    console.summary(f"listening on http://{args.host}:{args.port}")
+    console.summary(f"listening on http://{_url_host(args.host)}:{args.port}"
+                    + ("" if args.no_ui else f" (dashboards: http://{_url_host(args.host)}:"
+                                             f"{args.port}/ui/)"))
     sys.stdout.flush()
     import gc
 
@@ -57,6 +61,38 @@ def cmd_serve(args: argparse.Namespace, console: Any) -> int:
     gc.freeze()  # the loaded libraries and models are long-lived: keep them out of GC passes
     uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="warning",
                 http="httptools", loop="auto", timeout_graceful_shutdown=30)
+    return EXIT_OK
+
+
+def _ui_hosts(args: argparse.Namespace) -> tuple[str, ...]:
+    """The host names the dashboards answer to: --allowed-host, and --host unless it is a
+    wildcard address."""
+    return tuple(args.allowed_host or ()) + (() if args.host in ("0.0.0.0", "::") else (args.host,))
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def cmd_ui(args: argparse.Namespace, console: Any) -> int:
+    """``driftline ui PROJECT... [--host --port]``: the dashboards alone, serving nothing."""
+    import uvicorn
+
+    from driftline.app import ServeSettings, check_bind, create_app
+    from driftline.config import load_project
+    from driftline.serving import Tokens
+
+    projects = [load_project(p, check_files=False) for p in args.projects]
+    complete = all(Tokens.from_env(p.config.auth.token_env, p.config.auth.admin_token_env).complete
+                   for p in projects)
+    check_bind(args.host, complete, args.insecure)
+    hosts = _ui_hosts(args)
+    app = create_app(projects, ServeSettings(serving=False, worker=False, metrics=False,
+                                             allowed_hosts=hosts))
+    console.summary(f"dashboards: http://{_url_host(args.host)}:{args.port}/ui/")
+    sys.stdout.flush()
+    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="warning",
+                timeout_graceful_shutdown=5)
     return EXIT_OK
 
 
@@ -277,8 +313,26 @@ def add_service_commands(sub: Any) -> None:
     sv.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     sv.add_argument("--insecure", action="store_true",
                     help="allow a non-loopback address without tokens (not recommended)")
+    sv.add_argument("--no-ui", action="store_true", help="do not serve the dashboards at /ui/")
+    sv.add_argument("--no-worker", action="store_true",
+                    help="do not run the monitoring and retraining loop in this process (run "
+                         "`driftline worker` instead)")
+    sv.add_argument("--allowed-host", action="append", metavar="NAME",
+                    help="a host name the dashboards may be reached under (repeatable; the "
+                         "loopback names and --host are always allowed)")
     _common(sv)
     sv.set_defaults(func=cmd_serve)
+
+    ui = sub.add_parser("ui", help="serve the dashboards alone (no model is loaded or served)")
+    ui.add_argument("projects", nargs="+", metavar="PROJECT", help="project files")
+    ui.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    ui.add_argument("--port", type=int, default=8050, help="port (default 8050)")
+    ui.add_argument("--insecure", action="store_true",
+                    help="allow a non-loopback address without tokens (not recommended)")
+    ui.add_argument("--allowed-host", action="append", metavar="NAME",
+                    help="a host name the dashboards may be reached under (repeatable)")
+    _common(ui)
+    ui.set_defaults(func=cmd_ui)
 
     ing = sub.add_parser("ingest", help="log predictions of a model served elsewhere")
     ing.add_argument("file", metavar="FILE", help="features, prediction, optional score_<label>, "
