@@ -296,6 +296,18 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", "-q", action="store_true", help="print no summary")
 
 
+def _listen_args(p: argparse.ArgumentParser, *, port: int) -> None:
+    """Project files and where to listen: what ``serve`` and ``ui`` share."""
+    p.add_argument("projects", nargs="+", metavar="PROJECT", help="project files")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=port, help=f"port (default {port})")
+    p.add_argument("--insecure", action="store_true",
+                   help="allow a non-loopback address without tokens (not recommended)")
+    p.add_argument("--allowed-host", action="append", metavar="NAME",
+                   help="a host name the dashboards may be reached under (repeatable; the "
+                        "loopback names and --host are always allowed)")
+
+
 def add_service_commands(sub: Any) -> None:
     """Add the service commands to the ``driftline`` parser."""
     project_help = "the project file (default: driftline.yaml)"
@@ -308,29 +320,16 @@ def add_service_commands(sub: Any) -> None:
     tr.set_defaults(func=cmd_train)
 
     sv = sub.add_parser("serve", help="serve one or more models (one project file each)")
-    sv.add_argument("projects", nargs="+", metavar="PROJECT", help="project files")
-    sv.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    sv.add_argument("--port", type=int, default=8000, help="port (default 8000)")
-    sv.add_argument("--insecure", action="store_true",
-                    help="allow a non-loopback address without tokens (not recommended)")
+    _listen_args(sv, port=8000)
     sv.add_argument("--no-ui", action="store_true", help="do not serve the dashboards at /ui/")
     sv.add_argument("--no-worker", action="store_true",
                     help="do not run the monitoring and retraining loop in this process (run "
                          "`driftline worker` instead)")
-    sv.add_argument("--allowed-host", action="append", metavar="NAME",
-                    help="a host name the dashboards may be reached under (repeatable; the "
-                         "loopback names and --host are always allowed)")
     _common(sv)
     sv.set_defaults(func=cmd_serve)
 
     ui = sub.add_parser("ui", help="serve the dashboards alone (no model is loaded or served)")
-    ui.add_argument("projects", nargs="+", metavar="PROJECT", help="project files")
-    ui.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    ui.add_argument("--port", type=int, default=8050, help="port (default 8050)")
-    ui.add_argument("--insecure", action="store_true",
-                    help="allow a non-loopback address without tokens (not recommended)")
-    ui.add_argument("--allowed-host", action="append", metavar="NAME",
-                    help="a host name the dashboards may be reached under (repeatable)")
+    _listen_args(ui, port=8050)
     _common(ui)
     ui.set_defaults(func=cmd_ui)
 
