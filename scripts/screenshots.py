@@ -19,6 +19,7 @@ from pathlib import Path
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+MAX_HEIGHT = 2_600  # long pages (the timeline) are cut: the top tells the story
 PAGES = ["serving", "drift", "performance", "training", "timeline", "alerts"]
 
 
@@ -66,7 +67,9 @@ def main() -> int:
                         page.wait_for_function(
                             f"document.querySelectorAll('figure.chart[data-rendered]').length == {n}")
                     target = out / f"ui-{name}.png"
-                    page.screenshot(path=str(target), full_page=name != "overview")
+                    height = page.evaluate("document.documentElement.scrollHeight")
+                    page.screenshot(path=str(target), full_page=True, clip={
+                        "x": 0, "y": 0, "width": 1400, "height": min(max(height, 900), MAX_HEIGHT)})
                     print(target)
                 browser.close()
         finally:

@@ -23,7 +23,7 @@ ENV = {"DL_READ": READ, "DL_ADMIN": ADMIN}
 def server(tmp_path_factory):
     path, *_ = seed(tmp_path_factory.mktemp("browser") / "p",
                     extra="auth: {token_env: DL_READ, admin_token_env: DL_ADMIN}\n")
-    with Server([path], env=ENV) as srv:
+    with Server([path], env=ENV, args=["--no-worker"]) as srv:  # no retrain competes for CPU
         yield srv
 
 
