@@ -137,7 +137,7 @@ class _Inbox:
 
 def simulate_history(folder: str | Path, *, hours: int = 24, rows_per_hour: int = 240,
                      seed: int = 0, store_url: str | None = None,
-                     n_features: int | None = None) -> Path:
+                     n_features: int | None = None, end: datetime | None = None) -> Path:
     """Write a project into ``folder``, and fill its store with ``hours`` of simulated history
     ending now; return the project file's path.
 
@@ -164,7 +164,8 @@ def simulate_history(folder: str | Path, *, hours: int = 24, rows_per_hour: int 
       logged traffic, a few 4xx and, during one hour, 5xx errors.
 
     ``n_features`` adds that many numeric columns ``x01``, ``x02``, ... (about a third of them
-    drifting), so the model has ``n_features + 6`` features.
+    drifting), so the model has ``n_features + 6`` features. ``end`` is when the history ends
+    (now by default); the same ``end`` and ``seed`` give the same history.
 
     Examples
     --------
@@ -185,7 +186,7 @@ def simulate_history(folder: str | Path, *, hours: int = 24, rows_per_hour: int 
     _check(seed, "seed", 0, 2**31)
     if n_features is not None:
         _check(n_features, "n_features", 1, 999)
-    plan = _Plan(hours, rows_per_hour, seed, n_features or 0, datetime.now(timezone.utc))
+    plan = _Plan(hours, rows_per_hour, seed, n_features or 0, end or datetime.now(timezone.utc))
     path = _write_project(Path(folder), plan, store_url)
     sim = _start(plan, path)
     try:
