@@ -238,7 +238,8 @@ def alerts_body(model: str, data: Mapping[str, Any]) -> str:
              + (f"<br><small>{esc(', '.join(r['sinks']))}</small>" if r["sinks"] else "")
              + "".join(f"<br><small class=\"err\">{esc(e)}</small>" for e in r["errors"])]
             for r in data["rows"]]
-    return (f'<section class="card"><p>Routes: {routes} · cooldown {esc(data["cooldown"])}</p>'
+    return (f'<section class="card"><p>Routes in the project file: {routes} · cooldown '
+            f'{esc(data["cooldown"])}</p>'
             f"<p>Delivery of the events below: {counts}</p></section>"
             '<section class="card">' + table(
                 ["when", "event", "severity", "summary", "recommended action", "delivery"], rows,
