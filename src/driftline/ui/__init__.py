@@ -12,7 +12,7 @@ Examples
 True
 """
 
-from driftline.ui._data import ModelView
 from driftline.ui._routes import UISettings, build_ui_router, plotly_js
+from driftline.ui._view import ModelView
 
 __all__ = ["ModelView", "UISettings", "build_ui_router", "plotly_js"]

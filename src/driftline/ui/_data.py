@@ -1,267 +1,27 @@
 """What each page shows, aggregated on the server from the store: small dicts of numbers,
-tables and figure specs, never raw rows."""
+tables and figure specs, never raw rows. The overview, drift, performance and training pages
+live here; serving in :mod:`driftline.ui._serving`, timeline and alerts in
+:mod:`driftline.ui._events`."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import Any
 
 import numpy as np
 
+from driftline.policy import LOWER_IS_BETTER
 from driftline.ui import _charts as charts
-
-if TYPE_CHECKING:
-    from driftline.config import Project
-    from driftline.registry import Registry
-    from driftline.store import Store
+from driftline.ui._events import alerts_page, timeline_page
+from driftline.ui._serving import RANGES, health, serving_page
+from driftline.ui._view import ModelView, _age, _iso, _ms, _now, main_metric
 
 __all__ = ["RANGES", "ModelView", "alerts_page", "drift_page", "overview_row",
            "performance_page", "serving_page", "timeline_page", "training_page"]
 
-# the serving page's time ranges (seconds), and the number of buckets each is cut into
-RANGES = {"1h": 3600, "6h": 6 * 3600, "24h": 86400, "7d": 7 * 86400, "30d": 30 * 86400}
-SERVING_BUCKETS = 120
-HEALTH_WINDOW_S = 900  # the overview's error rate and p99: the last 15 minutes
-_LOWER_IS_BETTER = {"mae", "mse", "rmse", "mape", "log_loss", "brier"}
-_MAIN_METRIC = {"binary": "roc_auc", "multiclass": "accuracy", "regression": "rmse"}
 
-
-@dataclass
-class ModelView:
-    """One model as the UI sees it: its project, registry (and store), and the serving
-    service when this process serves it (``None`` under ``driftline ui``).
-
-    Examples
-    --------
-    >>> from driftline.config import ProjectConfig, Project
-    >>> from driftline.registry import Registry
-    >>> from driftline.store import Store
-    >>> cfg = ProjectConfig.model_validate({
-    ...     "version": 1, "model": {"name": "m", "task": "binary", "target": "y"},
-    ...     "training": {"function": "m:train"}, "reference": {"path": "r.csv"}})
-    >>> view = ModelView(Project(cfg, "."), Registry(Store.open("sqlite://"), "."))
-    >>> view.name, view.task
-    ('m', 'binary')
-    """
-
-    project: Project
-    registry: Registry
-    service: Any = None
-    tokens: Any = None  # the model's Tokens; by default the service's, else the environment's
-
-    @property
-    def name(self) -> str:
-        return str(self.project.config.model.name)
-
-    @property
-    def store(self) -> Store:
-        return self.registry.store
-
-    @property
-    def task(self) -> str:
-        return str(self.project.config.model.task)
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def _ms(v: Any) -> float | None:
-    """Milliseconds since the epoch, from a datetime or an ISO string."""
-    if v is None:
-        return None
-    if isinstance(v, str):
-        try:
-            v = datetime.fromisoformat(v.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    if isinstance(v, datetime):
-        if v.tzinfo is None:
-            v = v.replace(tzinfo=timezone.utc)
-        return v.timestamp() * 1000.0
-    return float(v)
-
-
-def _iso(v: Any) -> str:
-    ms = _ms(v)
-    if ms is None:
-        return ""
-    return datetime.fromtimestamp(ms / 1000.0, timezone.utc).strftime("%Y-%m-%d %H:%M")
-
-
-def _age(v: Any, now: datetime) -> str:
-    ms = _ms(v)
-    if ms is None:
-        return "–"
-    s = max(0.0, now.timestamp() - ms / 1000.0)
-    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
-        if s >= size:
-            return f"{s / size:.0f} {unit}"
-    return f"{s:.0f} s"
-
-
-def main_metric(task: str, performance: Mapping[str, Any] | None) -> str | None:
-    """The metric the overview shows for a task (the first numeric one as a fallback)."""
-    perf = performance or {}
-    preferred = _MAIN_METRIC.get(task)
-    if preferred is not None and isinstance(perf.get(preferred), (int, float)):
-        return preferred
-    for k, v in perf.items():
-        if isinstance(v, (int, float)) and not isinstance(v, bool):
-            return str(k)
-    return None
-
-
-# -- request series from the prediction log, and service samples ---------------------------
-
-def _request_buckets(view: ModelView, since: datetime, until: datetime, n: int
-                     ) -> dict[str, Any]:
-    log = view.store.request_log(view.name, since, until)
-    width = (until - since).total_seconds() / n
-    start = since.timestamp()
-    edges_ms = [(start + i * width) * 1000.0 for i in range(n)]
-    out: dict[str, Any] = {"x": edges_ms, "width": width, "rate": {}, "latency": {},
-                           "truncated": log.truncated, "n": len(log)}
-    if not len(log):
-        return out
-    idx = np.clip(((log.ts - start) // width).astype(int), 0, n - 1)
-    for version in sorted(set(log.version.tolist())):
-        sel = log.version == version
-        counts = np.bincount(idx[sel], minlength=n)
-        out["rate"][int(version)] = (counts / width).tolist()
-        lat = log.latency_ms[sel]
-        groups = idx[sel]
-        qs: dict[str, list[float]] = {"p50": [], "p95": [], "p99": []}
-        order = np.argsort(groups, kind="stable")
-        bounds = np.searchsorted(groups[order], np.arange(n + 1))
-        for b in range(n):
-            part = lat[order[bounds[b]:bounds[b + 1]]]
-            part = part[np.isfinite(part)]
-            for q, p in (("p50", 50), ("p95", 95), ("p99", 99)):
-                qs[q].append(float(np.percentile(part, p)) if len(part) else math.nan)
-        out["latency"][int(version)] = qs
-    return out
-
-
-def _sample_series(view: ModelView, since: datetime, until: datetime, n: int) -> dict[str, Any]:
-    """Per-bucket request rates by status class (each replica's rate between two of its
-    samples, from the differences of its cumulative counts; summed over replicas), in-flight,
-    CPU, memory and GPU from the stored samples; NaN where a bucket has no sample."""
-    width = (until - since).total_seconds() / n
-    samples = view.store.service_samples(since - timedelta(hours=1))
-    start = since.timestamp()
-    rates: dict[tuple[str, str], list[list[float]]] = {}  # (code, replica) -> per-bucket rates
-    host: dict[str, list[list[float]]] = {k: [[] for _ in range(n)] for k in (
-        "cpu", "memory_used", "process_cpu", "process_rss", "inflight")}
-    gpus: dict[str, list[list[float]]] = {}
-    last: dict[tuple[str, str], tuple[float, float]] = {}  # (replica, code) -> (time, count)
-    memory_total = None
-    for s in samples:
-        t = s["at"].timestamp()
-        b = int((t - start) // width)
-        p = s["payload"] or {}
-        counts: dict[str, float] = {}
-        for m, v, c, k in p.get("requests", []):
-            if m == view.name:
-                code = f"v{v} {c}" if v else str(c)
-                counts[code] = counts.get(code, 0.0) + float(k)
-        for code, k in counts.items():
-            key = (s["replica"], code)
-            prev = last.get(key)
-            last[key] = (t, k)
-            if prev is None or not 0 <= b < n or t <= prev[0]:
-                continue
-            delta = k - prev[1] if k >= prev[1] else k  # the replica restarted: count from 0
-            rates.setdefault((code, s["replica"]), [[] for _ in range(n)])[b].append(
-                delta / (t - prev[0]))
-        if 0 <= b < n:
-            for k in host:
-                if isinstance(p.get(k), (int, float)):
-                    host[k][b].append(float(p[k]))
-            memory_total = p.get("memory_total", memory_total)
-            for g in p.get("gpus", []) or []:
-                gpus.setdefault(f"gpu {g.get('index')}", [[] for _ in range(n)])[b].append(
-                    float(g.get("utilization") or 0.0))
-    codes: dict[str, list[float]] = {}
-    for (code, _replica), per_bucket in sorted(rates.items()):
-        mean = np.array([np.mean(v) if v else np.nan for v in per_bucket])
-        acc = np.asarray(codes.get(code, [np.nan] * n), dtype=float)
-        codes[code] = np.where(np.isnan(acc), mean, acc + np.nan_to_num(mean)).tolist()
-    means = {k: [float(np.mean(v)) if v else math.nan for v in vals] for k, vals in host.items()}
-    return {"codes": codes, **means, "memory_total": memory_total, "n_samples": len(samples),
-            "gpus": {g: [float(np.mean(v)) if v else math.nan for v in vals]
-                     for g, vals in gpus.items()}}
-
-
-def serving_page(view: ModelView, range_key: str = "6h", now: datetime | None = None
-                 ) -> dict[str, Any]:
-    """Request rate and latency by version (from the prediction log); status classes,
-    in-flight, CPU, memory and GPU (from the service samples)."""
-    now = now or _now()
-    seconds = RANGES.get(range_key, RANGES["6h"])
-    since = now - timedelta(seconds=seconds)
-    n = SERVING_BUCKETS
-    req = _request_buckets(view, since, now, n)
-    smp = _sample_series(view, since, now, n)
-    x = req["x"]
-    figures = {
-        "rate": charts.lines("Predictions per second, by version", [
-            {"name": f"v{v}", "x": x, "y": y} for v, y in req["rate"].items()], y_title="rows/s"),
-        "latency": charts.lines("Latency (logged per prediction)", [
-            {"name": f"v{v} {q}", "x": x, "y": qs[q], "dash": {"p50": None, "p95": "dash",
-                                                              "p99": "dot"}[q]}
-            for v, qs in req["latency"].items() for q in ("p50", "p95", "p99")], y_title="ms"),
-        "status": charts.lines("Requests per second, by version and status class", [
-            {"name": c, "x": x, "y": y, "colour": {"2xx": "#1a7f37", "3xx": "#0550ae",
-                                                   "4xx": "#9a6700", "5xx": "#d1242f"}.get(
-                                                       c[-3:], "#57606a"), "connect": True}
-            for c, y in smp["codes"].items()], y_title="req/s"),
-        "inflight": charts.lines("In-flight requests", [
-            {"name": "in flight", "x": x, "y": smp["inflight"], "connect": True}],
-            y_title="requests"),
-        "cpu": charts.lines("CPU", [
-            {"name": "host", "x": x, "y": smp["cpu"], "connect": True},
-            {"name": "this service", "x": x, "y": smp["process_cpu"], "connect": True}],
-            y_format=".0%"),
-        "memory": charts.lines("Memory", [
-            {"name": "host used", "x": x, "y": [v / 2**30 for v in smp["memory_used"]],
-             "connect": True},
-            {"name": "service RSS", "x": x, "y": [v / 2**30 for v in smp["process_rss"]],
-             "connect": True}], y_title="GiB"),
-    }
-    if smp["gpus"]:
-        figures["gpu"] = charts.lines("GPU utilisation", [
-            {"name": g, "x": x, "y": y, "connect": True} for g, y in smp["gpus"].items()],
-            y_format=".0%")
-    total = float(np.nansum([np.nansum(v) for v in smp["codes"].values()]))
-    errors = float(np.nansum([np.nansum(v) for c, v in smp["codes"].items() if c.endswith("5xx")]))
-    return {"range": range_key if range_key in RANGES else "6h", "figures": figures,
-            "n_predictions": req["n"], "truncated": req["truncated"],
-            "n_samples": smp["n_samples"],
-            "error_ratio": errors / total if total else None,
-            "memory_total": smp["memory_total"]}
-
-
-def health(view: ModelView, now: datetime | None = None) -> dict[str, Any]:
-    """Ready, error ratio and p99 latency over the last 15 minutes."""
-    now = now or _now()
-    since = now - timedelta(seconds=HEALTH_WINDOW_S)
-    log = view.store.request_log(view.name, since, now, limit=200_000)
-    lat = log.latency_ms[np.isfinite(log.latency_ms)]
-    smp = _sample_series(view, since, now, 1)
-    total = float(np.nansum([v[0] for v in smp["codes"].values()]))
-    errors = float(np.nansum([v[0] for c, v in smp["codes"].items() if c.endswith("5xx")]))
-    svc = view.service
-    return {"ready": None if svc is None else bool(svc.ready),
-            "error_ratio": errors / total if total else None,
-            "p99_ms": float(np.percentile(lat, 99)) if len(lat) else None,
-            "rate": len(log) / HEALTH_WINDOW_S}
-
-
-# -- overview ------------------------------------------------------------------------------
 
 def overview_row(view: ModelView, now: datetime | None = None) -> dict[str, Any]:
     """One model's line on the overview page."""
@@ -436,7 +196,7 @@ def performance_page(view: ModelView, *, limit: int = 1_000) -> dict[str, Any]:
             "error": next((e for e in reversed(errors) if e), None),
             "coverage": next((c for c in reversed(coverage) if c is not None), None),
             "holdout": holdout, "latest": latest,
-            "lower_is_better": sorted(_LOWER_IS_BETTER & set(metrics)),
+            "lower_is_better": sorted(set(LOWER_IS_BETTER) & set(metrics)),
             "estimated": None}
 
 
@@ -458,111 +218,3 @@ def training_page(view: ModelView) -> dict[str, Any]:
              "y": [v.metrics.get(k, math.nan) for v in versions], "mode": "lines+markers"}
             for k in names])
     return {"versions": rows[::-1], "metrics": names, "figures": figures}
-
-
-# -- timeline ------------------------------------------------------------------------------
-
-_LANES = (("decision: retrain", "#1f6feb"), ("decision: other", "#8c959f"),
-          ("retrain", "#8250df"), ("promoted", "#1a7f37"), ("rejected", "#d1242f"),
-          ("rolled back", "#bc4c00"), ("stage change", "#57606a"), ("alert", "#9a6700"))
-
-
-def _lane(kind: str, item: Mapping[str, Any]) -> str:
-    if kind == "decision":
-        return "decision: retrain" if item.get("action") == "retrain" else "decision: other"
-    k = str(item.get("kind") or "")
-    if k.startswith("retrain"):
-        return "retrain"
-    if k in ("promoted", "forced_promotion"):
-        return "promoted"
-    if k in ("challenger_rejected", "promote_refused"):
-        return "rejected"
-    if "rollback" in k:
-        return "rolled back"
-    if k == "alert":
-        return "alert"
-    return "stage change"
-
-
-def _collapse_quiet(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Runs of consecutive "none" decisions (nothing fired) as one row with their count."""
-    out: list[dict[str, Any]] = []
-    for i in items:
-        last = out[-1] if out else None
-        if (last is not None and i["kind"] == "decision" and i["what"] == "none"
-                and last["kind"] == "decision" and last["what"] == "none"):
-            last["count"] = last.get("count", 1) + 1
-            last["since"] = i["at"]
-            continue
-        out.append(i)
-    for i in out:
-        if i.get("count", 1) > 1:
-            i["what"] = f"none ×{i['count']}"
-            i["detail"] = (f"no trigger fired in {i['count']} decisions since "
-                           f"{_iso(i['since'])}; the latest: {i['detail']}")
-    return out
-
-
-def timeline_page(view: ModelView, *, limit: int = 300) -> dict[str, Any]:
-    """Decisions (acted on or not), stage changes and events on one time line, newest first,
-    and the champion-against-challenger comparison of each retrain."""
-    items: list[dict[str, Any]] = []
-    for d in view.store.decisions(view.name, limit=limit):
-        p = d["payload"] or {}
-        items.append({"at": _ms(d["at"]), "kind": "decision", "what": d["action"],
-                      "trigger": d["trigger"], "detail": "; ".join(map(str, p.get("reasons") or [])),
-                      "version": p.get("version"), "validation": p.get("validation"),
-                      "mode": p.get("mode"), "lane": _lane("decision", d)})
-    for c in view.store.stage_history(view.name)[-limit:]:
-        cd = c.to_dict()
-        items.append({"at": _ms(cd.get("at")), "kind": "stage",
-                      "what": f"v{cd['version']} → {cd['stage']}",
-                      "trigger": cd.get("previous_stage") or "", "detail": cd.get("reason") or "",
-                      "version": cd["version"], "lane": "rolled back"
-                      if "rollback" in str(cd.get("reason") or "") else "stage change"})
-    for e in view.store.events(view.name, limit=limit):
-        if e["kind"] == "alert":
-            continue
-        p = e["payload"] or {}
-        items.append({"at": _ms(e["at"]), "kind": "event", "what": e["kind"],
-                      "trigger": p.get("mode") or "", "version": p.get("version"),
-                      "detail": str(p.get("reason") or p.get("error") or "")[:300],
-                      "lane": _lane("event", e)})
-    items = [i for i in items if i["at"] is not None]
-    items.sort(key=lambda i: i["at"], reverse=True)
-    items = _collapse_quiet(items)[:limit]
-    lanes = []
-    for name, colour in _LANES:
-        sel = [i for i in items if i.get("lane") == name]
-        if sel:
-            lanes.append({"name": name, "colour": colour, "x": [i["at"] for i in sel],
-                          "text": [f"{i['what']} {i.get('detail', '')}"[:160] for i in sel]})
-    retrains = [i for i in items if i["kind"] == "decision" and i.get("validation")]
-    for i in items:
-        i["when"] = _iso(i["at"])
-    return {"items": items, "retrains": retrains,
-            "figures": {"timeline": charts.timeline("What happened when", lanes)} if lanes else {}}
-
-
-# -- alerts --------------------------------------------------------------------------------
-
-def alerts_page(view: ModelView, *, limit: int = 200) -> dict[str, Any]:
-    """Recent alert events with their delivery status, and the configured routes."""
-    rows = []
-    for e in reversed(view.store.events(view.name, "alert", limit=limit)):
-        p = e["payload"] or {}
-        delivery = p.get("delivery") or {}
-        rows.append({"at": _iso(e["at"]), "kind": p.get("kind"), "severity": p.get("severity"),
-                     "summary": p.get("summary"), "action": p.get("action"),
-                     "status": delivery.get("status", "unknown"),
-                     "sinks": sorted({*(delivery.get("sent") or {}),
-                                      *(delivery.get("suppressed") or {})}),
-                     "errors": [f.get("error") for f in delivery.get("failures") or []]})
-    cfg = view.project.config.alerts
-    routes = [f"webhook {h.url}" for h in cfg.webhooks]
-    if cfg.alertmanager is not None:
-        routes.append(f"Alertmanager {cfg.alertmanager.url}")
-    counts: dict[str, int] = {}
-    for r in rows:
-        counts[r["status"]] = counts.get(r["status"], 0) + 1
-    return {"rows": rows, "routes": routes, "counts": counts, "cooldown": cfg.cooldown}
