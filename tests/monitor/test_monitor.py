@@ -145,3 +145,31 @@ def test_segments_rank_the_one_that_drifted_first(project):
     assert top["value"] == window["region"].value_counts().index[0]
     assert "income" in top["drifted_features"]
     assert all("income" not in s["drifted_features"] for s in res.segments[1:])
+
+
+def test_labels_for_some_predictions_only_are_no_label_drift_but_a_prior_shift_is():
+    """Labels exist only for approved loans (prediction 0): their default rate is lower than
+    the reference's overall rate with nothing shifted. The label test compares P(y | ŷ), so
+    selection by prediction is not an alarm, and a real prior shift still is."""
+    import numpy as np
+
+    from driftline.demo import loan_applications
+    from driftline.monitor import Monitor
+
+
+    def scored(frame):
+        p = 1 / (1 + np.exp(-(-1.4 - 1.6 * (np.log(frame["income"]) - 10.4)
+                              + 4.0 * (frame["debt_ratio"] - 0.28))))
+        return frame.assign(prediction=(p > 0.35).astype(int), score_1=p, score_0=1 - p)
+
+    ref = scored(loan_applications(4_000, seed=1))
+    feats = ["income", "age", "debt_ratio"]
+    mon = Monitor("m", 1, ref, features=feats, target="default", task="binary", min_rows=100,
+                  min_labels=50)
+    for kind, drifted in (("base", False), ("prior", True)):
+        cur = scored(loan_applications(2_000, kind, seed=2))
+        approved = cur["prediction"] == 0
+        window = cur.assign(label=cur["default"].where(approved, None))
+        res = mon.compute(window[[*feats, "prediction", "score_0", "score_1", "label"]], "t0", "t1")
+        assert res.label_coverage < 0.95
+        assert res.label_drift["drifted"] is drifted, (kind, res.label_drift)

@@ -243,7 +243,8 @@ class Monitor:
         if n_lab >= self.min_labels:
             lab = window.loc[labelled, [self.prediction]].assign(
                 **{self.target: _labels_like(labels[labelled], self._ref_y)})
-            rep_y = self._ref_y.compare(lab[[self.target, self.prediction]], alpha=self.alpha)
+            ref_y = self._label_reference(lab[self.prediction])
+            rep_y = ref_y.compare(lab[[self.target, self.prediction]], alpha=self.alpha)
             if rep_y.target_drift is not None:
                 label = _column_summary(rep_y.target_drift)
                 if rep_y.target_drift.distribution is not None:
@@ -261,6 +262,40 @@ class Monitor:
             features=features, prediction_drift=prediction, label_drift=label,
             performance=performance, quality_ok=not problems, quality_problems=problems,
             actions=actions, segments=segments, distributions=shown)
+
+    def _label_reference(self, predicted: pd.Series) -> Any:
+        """The reference the labelled rows' labels are compared with.
+
+        Labels often arrive for some predictions only (loans: only the approved ones). Then
+        the labelled rows' label mix differs from the reference's even with nothing shifted,
+        because they were selected by prediction. For classification, when the labelled rows'
+        prediction mix differs from the reference's (total variation above 0.02), the
+        reference is resampled (seeded) to the same prediction mix: the test then compares
+        P(y | prediction), which a label shift still moves and the selection does not.
+        """
+        if self.task == "regression":
+            return self._ref_y
+        import pandas as pd
+
+        from driftline.drift import Reference
+
+        ref = self._reference
+        cur = predicted.astype(str).value_counts(normalize=True)
+        ref_pred = ref[self.prediction].astype(str)
+        base = ref_pred.value_counts(normalize=True)
+        if 0.5 * float(cur.sub(base, fill_value=0.0).abs().sum()) <= 0.02:
+            return self._ref_y
+        rng = np.random.default_rng(0)
+        parts = []
+        for cls, share in cur.items():
+            rows = np.flatnonzero((ref_pred == cls).to_numpy())
+            if len(rows):
+                parts.append(rng.choice(rows, max(1, round(share * len(ref))), replace=True))
+        if not parts:
+            return self._ref_y
+        sample = ref.iloc[np.concatenate(parts)]
+        return Reference.fit(pd.DataFrame(sample[[self.target, self.prediction]]),
+                             target=self.target, prediction=self.prediction)
 
     def _segments(self, window: pd.DataFrame, labelled: np.ndarray,
                   labels: pd.Series | None) -> tuple[dict[str, Any], ...]:
