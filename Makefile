@@ -10,7 +10,7 @@ PYTEST_WORKERS ?= 2
 .PHONY: demo test bench bench-quality lint typecheck system-deps screenshots clean help
 
 help:
-	@echo "make demo   - generate a drifting dataset and write a drift report"
+	@echo "make demo   - driftline demo: serve a loan model, drift it, retrain it in four stages"
 	@echo "make test   - lint, type-check and run the whole test suite (what CI runs)"
 	@echo "make bench  - benchmarks against the peers (see bench/README.md)"
 	@echo "make screenshots - screenshots of the dashboards into docs/img/"
@@ -24,7 +24,7 @@ $(STAMP): $(PY) pyproject.toml constraints.txt
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m driftline.datasets.demo --out demo-output
+	$(VENV)/bin/driftline demo --out demo-output
 
 system-deps:
 	bash scripts/install-system-deps.sh

@@ -10,7 +10,8 @@ import pytest
 PACKAGES = ["driftline", "driftline.stats", "driftline.drift", "driftline.errors", "driftline.config",
             "driftline.registry", "driftline.serving", "driftline.store", "driftline.retrain",
             "driftline.app", "driftline.telemetry", "driftline.metrics", "driftline.monitor",
-            "driftline.policy", "driftline.alerts", "driftline.integrations", "driftline.ui"]
+            "driftline.policy", "driftline.alerts", "driftline.integrations", "driftline.ui",
+            "driftline.demo"]
 
 
 @pytest.mark.parametrize("name", PACKAGES)
@@ -27,7 +28,8 @@ def test_all_is_sorted_and_resolves(name):
                                   "driftline.registry", "driftline.serving", "driftline.store",
                                   "driftline.retrain", "driftline.app", "driftline.telemetry",
                                   "driftline.metrics", "driftline.monitor", "driftline.policy",
-                                  "driftline.alerts", "driftline.integrations", "driftline.ui"])
+                                  "driftline.alerts", "driftline.integrations", "driftline.ui",
+                                  "driftline.demo"])
 def test_public_functions_have_examples(name):
     mod = importlib.import_module(name)
     missing = []

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 import driftline
+from driftline.cli._demo import add_demo_command
 from driftline.cli._export import add_export_commands
 from driftline.cli._output import Progress, format_report, format_suite, one_line
 from driftline.cli._service import add_service_commands
@@ -206,6 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     chk.set_defaults(func=cmd_check)
     add_service_commands(sub)
     add_export_commands(sub)
+    add_demo_command(sub)
     return parser
 
 
