@@ -153,7 +153,7 @@ def test_labels_for_some_predictions_only_are_no_label_drift_but_a_prior_shift_i
     selection by prediction is not an alarm, and a real prior shift still is."""
     import numpy as np
 
-    from driftline.demo import loan_applications
+    from driftline.datasets import loan_applications
     from driftline.monitor import Monitor
 
 

@@ -10,6 +10,7 @@ Examples
 
 from driftline.datasets._credit import make_credit_frames
 from driftline.datasets._history import simulate_history
+from driftline.datasets._loans import PHASES, loan_applications
 from driftline.datasets._synthetic import make_drift_frames
 
-__all__ = ["make_credit_frames", "make_drift_frames", "simulate_history"]
+__all__ = ["PHASES", "loan_applications", "make_credit_frames", "make_drift_frames", "simulate_history"]

@@ -8,12 +8,12 @@ and a rollback; narrated as it happens, with the dashboards' URLs at the end.
 
 Examples
 --------
->>> from driftline.demo import loan_applications
+>>> from driftline.demo import loan_applications  # also in driftline.datasets
 >>> loan_applications(100, "covariate", seed=0).shape
 (100, 7)
 """
 
-from driftline.demo._data import PHASES, loan_applications
+from driftline.datasets import PHASES, loan_applications
 from driftline.demo._run import DemoResult, run_demo
 
 __all__ = ["PHASES", "DemoResult", "loan_applications", "run_demo"]

@@ -72,7 +72,7 @@ def write_projects(out: Path, stages: list[int], *, window: int, store: Path,
 
     ``nightly`` is the (simulated) time of the scheduled retrain of stages 2 and 3.
     """
-    from driftline.demo._data import loan_applications
+    from driftline.datasets._loans import loan_applications
 
     out.mkdir(parents=True, exist_ok=True)
     reference = loan_applications(max(2_000, 4 * window), seed=11)

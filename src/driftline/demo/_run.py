@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from driftline.demo._data import PHASES, loan_applications
+from driftline.datasets._loans import PHASES, loan_applications
 from driftline.demo._project import StageProject, write_projects
 
 __all__ = ["DemoResult", "run_demo"]

@@ -1,4 +1,4 @@
-"""Loan applications for the demo, with each kind of shift on its own switch.
+"""Loan applications (the demo's data set), with each kind of shift on its own switch.
 
 The base world: income, age, debt ratio, region, purpose and a mortgage flag, with a mild daily
 seasonality in incomes, and default driven by income, debt and age. The shifts:
