@@ -93,8 +93,10 @@ def run_demo(out: str | Path = "demo-output", *, stages: Sequence[int] = (1, 2, 
     >>> run_demo.__name__  # end to end in tests/demo/test_demo.py (it trains and serves)
     'run_demo'
     """
-    import httpx
+    from driftline.errors import require
 
+    httpx = require("httpx", extra="demo", feature="driftline demo")
+    require("sklearn", extra="demo", feature="driftline demo (its model)")
     from driftline.demo._server import DemoServer, free_port, start_prometheus
     from driftline.retrain import register
 
