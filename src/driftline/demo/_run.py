@@ -116,9 +116,10 @@ def run_demo(out: str | Path = "demo-output", *, stages: Sequence[int] = (1, 2, 
                               nightly=nightly)
     say("\nTraining the first champion of each stage (user code in loan_model.py):")
     for p in projects:
-        res = register(p.path, promote=True)
-        auc = res.version.metrics.get("roc_auc")
-        say(f"    {p.name}: v{res.version.version}, holdout ROC AUC {auc:.3f}")
+        version = register(p.path, promote=True).version
+        assert version is not None  # the first version is always registered and promoted
+        say(f"    {p.name}: v{version.version}, holdout ROC AUC "
+            f"{_fmt(version.metrics.get('roc_auc'))}")
     port = port or free_port()
     server = DemoServer([p.path for p in projects], port).start()
     result = DemoResult(out.resolve(), server.url)
