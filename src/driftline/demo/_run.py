@@ -135,7 +135,7 @@ def run_demo(out: str | Path = "demo-output", *, stages: Sequence[int] = (1, 2, 
                 result.stages[p.stage] = _stage(p, client, rows, t0, nightly, say, result,
                                                 first=p is projects[0])
         result.seconds = time.perf_counter() - started
-        _summary(result, projects, say)
+        _summary(result, projects, say, keep_running)
         (out / "demo-summary.json").write_text(json.dumps(result.to_dict(), indent=2, default=str))
         if keep_running:
             say("\n--keep-running: the service stays up; press Ctrl-C to stop.")
@@ -361,7 +361,8 @@ def _wait_serving(client: Any, name: str, version: int, timeout: float = 30.0) -
         time.sleep(0.1)
 
 
-def _summary(result: DemoResult, projects: list[StageProject], say: _Say) -> None:
+def _summary(result: DemoResult, projects: list[StageProject], say: _Say,
+             keep_running: bool) -> None:
     say("\n=== What happened ===")
     counts = []
     rows = []
@@ -395,3 +396,7 @@ def _summary(result: DemoResult, projects: list[StageProject], say: _Say) -> Non
         for path in result.reports:
             say(f"    {path}")
     say(f"  Summary: {result.folder / 'demo-summary.json'}")
+    if not keep_running:
+        paths = " ".join(str(p.path) for p in projects)
+        say("  The service stops with the demo. To explore, run it with --keep-running, or")
+        say(f"  serve the dashboards alone from the store: driftline ui {paths}")
