@@ -271,6 +271,9 @@ def _narrate(key: str, turn: dict[str, Any], registry: Any, p: StageProject, say
             f"(holdout {_fmt(holdout)}); label coverage {_fmt(s.get('label_coverage'), '.0%')}")
         for kind, action in (full.get("actions") or {}).items():
             say(f"      recommended ({kind}): {action}")
+        if auc is not None and holdout is not None and auc < 0.9 * holdout:
+            say(f"      performance drop: realized ROC AUC {auc:.3f} is far below the holdout's "
+                f"{holdout:.3f}; the labels show that the model is wrong now")
     d = turn["decision"]
     reasons = "; ".join(d.get("reasons") or [])[:160]
     say(f"    decision: {d['action']}" + (f" ({d.get('trigger')}, {d.get('mode')})"
