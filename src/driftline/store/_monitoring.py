@@ -192,6 +192,8 @@ class MonitoringMixin:
         for (payload,) in failed:
             key = (str((payload or {}).get("mode") or "stateless"), "failed")
             runs[key] = runs.get(key, 0) + 1
+        for mode in {m for m, _ in runs} | {"stateless"}:  # failures count from 0, so that
+            runs.setdefault((mode, "failed"), 0)  # increase() sees the first one
         for (mode, outcome), n in runs.items():
             out.append(("driftline_retrain_runs", {"model": model, "mode": mode,
                                                    "outcome": outcome}, float(n)))
