@@ -1,0 +1,102 @@
+"""Every streaming detector keeps the protocol (STYLE §4): update_many gives what a loop of
+update gives, reset starts over, and the JSON state continues a stream exactly."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import pkgutil
+
+import numpy as np
+import pytest
+
+import driftline.streaming as streaming
+from driftline.streaming import DriftDetector
+
+
+def _detectors() -> list[type[DriftDetector]]:
+    found = {}
+    for info in pkgutil.iter_modules(streaming.__path__):
+        mod = importlib.import_module(f"driftline.streaming.{info.name}")
+        for _, obj in inspect.getmembers(mod, inspect.isclass):
+            if issubclass(obj, DriftDetector) and obj is not DriftDetector and \
+                    obj.__module__ == mod.__name__:
+                found[obj.__name__] = obj
+    return [found[k] for k in sorted(found)]
+
+
+DETECTORS = _detectors()
+
+
+def _stream(seed: int, n: int = 3_000) -> np.ndarray:
+    """Error bits whose rate jumps from 0.1 to 0.5 in the middle (in [0, 1] for every kind)."""
+    rng = np.random.default_rng(seed)
+    p = np.where(np.arange(n) < n // 2, 0.1, 0.5)
+    return (rng.random(n) < p).astype(float)
+
+
+def _loop(det: DriftDetector, xs: np.ndarray) -> tuple[list[int], list[int]]:
+    drifts, warnings = [], []
+    for i, x in enumerate(xs):
+        det.update(float(x))
+        if det.drift_detected:
+            drifts.append(i)
+        if det.warning_detected:
+            warnings.append(i)
+    return drifts, warnings
+
+
+def test_there_are_detectors():
+    assert {"ADWIN", "DDM", "EDDM", "HDDM_A", "HDDM_W"} <= {c.__name__ for c in DETECTORS}
+
+
+@pytest.mark.parametrize("cls", DETECTORS, ids=lambda c: c.__name__)
+def test_update_many_equals_a_loop_of_update(cls):
+    for seed in range(5):
+        xs = _stream(seed)
+        looped, _ = _loop(cls(), xs)
+        many = cls()
+        assert many.update_many(xs).tolist() == looped
+        after = cls()
+        _loop(after, xs)
+        assert many.to_state() == after.to_state()  # the same state afterwards
+
+
+@pytest.mark.parametrize("cls", DETECTORS, ids=lambda c: c.__name__)
+def test_the_json_state_continues_a_stream_exactly(cls):
+    xs = _stream(7, 4_000)
+    whole, whole_warn = _loop(cls(), xs)
+    first = cls()
+    _loop(first, xs[:1_700])
+    text = json.dumps(first.to_state(), allow_nan=False)  # strict JSON, never pickle
+    resumed = cls.from_state(json.loads(text))
+    rest, rest_warn = _loop(resumed, xs[1_700:])
+    head, head_warn = _loop(cls(), xs[:1_700])
+    assert head + [i + 1_700 for i in rest] == whole
+    assert head_warn + [i + 1_700 for i in rest_warn] == whole_warn
+    assert cls.from_state(first.to_json()).to_state() == first.to_state()
+
+
+@pytest.mark.parametrize("cls", DETECTORS, ids=lambda c: c.__name__)
+def test_reset_starts_over(cls):
+    xs = _stream(3)
+    det = cls()
+    _loop(det, xs)
+    det.reset()
+    assert not det.drift_detected and not det.warning_detected
+    assert det.to_state() == cls().to_state()
+    assert _loop(det, xs) == _loop(cls(), xs)
+
+
+@pytest.mark.parametrize("cls", DETECTORS, ids=lambda c: c.__name__)
+def test_documented_with_a_reference_and_an_example(cls):
+    doc = inspect.getdoc(cls) or ""
+    assert ">>>" in doc and any(str(y) in doc for y in range(1954, 2027)), cls.__name__
+    assert repr(cls()).startswith(f"{cls.__name__}(")
+
+
+def test_a_state_of_another_detector_is_refused():
+    a, b = DETECTORS[0], DETECTORS[1]
+    with pytest.raises(Exception, match="saved state"):
+        b.from_state(a().to_state())
