@@ -21,5 +21,6 @@ from driftline.streaming._ddm import DDM
 from driftline.streaming._eddm import EDDM
 from driftline.streaming._hddm_a import HDDM_A
 from driftline.streaming._hddm_w import HDDM_W
+from driftline.streaming._online_cvm import OnlineCVM
 
-__all__ = ["ADWIN", "DDM", "EDDM", "HDDM_A", "HDDM_W", "STATE_SCHEMA", "DriftDetector"]
+__all__ = ["ADWIN", "DDM", "EDDM", "HDDM_A", "HDDM_W", "STATE_SCHEMA", "DriftDetector", "OnlineCVM"]
