@@ -30,6 +30,7 @@ DETECTORS = _detectors()
 
 # detectors that need more than their defaults to exist (a reference sample)
 _FACTORIES = {
+    "KSWIN": lambda cls: cls(seed=0),  # river's default seed=None draws from the OS
     "OnlineCVM": lambda cls: cls(np.random.default_rng(0).random(500), ert=300, window_size=30,
                                  n_bootstraps=200),
 }

@@ -17,10 +17,17 @@ Examples
 
 from driftline.streaming._adwin import ADWIN
 from driftline.streaming._base import STATE_SCHEMA, DriftDetector
+from driftline.streaming._cusum import CUSUM
 from driftline.streaming._ddm import DDM
 from driftline.streaming._eddm import EDDM
+from driftline.streaming._fhddm import FHDDM
 from driftline.streaming._hddm_a import HDDM_A
 from driftline.streaming._hddm_w import HDDM_W
+from driftline.streaming._kswin import KSWIN
 from driftline.streaming._online_cvm import OnlineCVM
+from driftline.streaming._page_hinkley import PageHinkley
+from driftline.streaming._rddm import RDDM
+from driftline.streaming._stepd import STEPD
 
-__all__ = ["ADWIN", "DDM", "EDDM", "HDDM_A", "HDDM_W", "STATE_SCHEMA", "DriftDetector", "OnlineCVM"]
+__all__ = ["ADWIN", "CUSUM", "DDM", "EDDM", "FHDDM", "HDDM_A", "HDDM_W", "KSWIN", "RDDM", "STATE_SCHEMA",
+           "STEPD", "DriftDetector", "OnlineCVM", "PageHinkley"]
