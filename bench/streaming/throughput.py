@@ -1,0 +1,152 @@
+"""Throughput of driftline's streaming detectors next to river 0.26's, in one process.
+
+    taskset -c 1 .venv/bin/python bench/streaming/throughput.py              # N = 1,000,000
+    taskset -c 1 .venv/bin/python bench/streaming/throughput.py --n 200000   # a smaller stream
+
+Every detector sees the same seeded Bernoulli(0.2) error stream (1 = error), N values (KSWIN:
+``--n-kswin``, 20,000 by default, because both implementations are slow). For each detector it
+times, as process CPU time, best of ``--repeats`` (3):
+
+* driftline ``update`` in a Python loop (``for x in xs: det.update(x)``, reading
+  ``drift_detected`` after each update),
+* driftline ``update_many(array)`` on the whole stream (a numpy int64 array),
+* river ``update`` in the same Python loop.
+
+A fresh detector is built for every timed run, outside the timed phase. river's FHDDM fires
+when its input's mean falls, so it is fed ``1 - x`` (see docs/streaming.md); HDDM_A and HDDM_W
+are river's ``HDDMA`` and ``HDDMW``; KSWIN gets ``seed=42`` on both sides. CUSUM, STEPD and RDDM
+have no river counterpart. Nothing is asserted: the script prints a markdown table and the
+ratios against the targets (``update`` >= river's rate; ``update_many`` >= 20x river's rate).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable
+from importlib import metadata
+from typing import Any
+
+import numpy as np
+from river import drift as rdrift
+from river.drift import binary as rbinary
+
+from driftline import streaming as dls
+
+SEED = 20261126
+
+# name -> (driftline factory, river factory or None, river input is 1 - x)
+DETECTORS: dict[str, tuple[Callable[[], Any], Callable[[], Any] | None, bool]] = {
+    "ADWIN": (dls.ADWIN, rdrift.ADWIN, False),
+    "DDM": (dls.DDM, rbinary.DDM, False),
+    "EDDM": (dls.EDDM, rbinary.EDDM, False),
+    "HDDM_A": (dls.HDDM_A, rbinary.HDDMA, False),
+    "HDDM_W": (dls.HDDM_W, rbinary.HDDMW, False),
+    "PageHinkley": (dls.PageHinkley, rdrift.PageHinkley, False),
+    "KSWIN": (lambda: dls.KSWIN(seed=42), lambda: rdrift.KSWIN(seed=42), False),
+    "FHDDM": (dls.FHDDM, rbinary.FHDDM, True),
+    "CUSUM": (dls.CUSUM, None, False),
+    "STEPD": (dls.STEPD, None, False),
+    "RDDM": (dls.RDDM, None, False),
+}
+
+
+def stream(n: int, seed: int = SEED, p: float = 0.2) -> np.ndarray:
+    return (np.random.default_rng(seed).random(n) < p).astype(np.int64)
+
+
+def loop(det: Any, xs: list[int]) -> int:
+    found = 0
+    for x in xs:
+        det.update(x)
+        if det.drift_detected:
+            found += 1
+    return found
+
+
+def best_cpu(fn: Callable[[], int], repeats: int) -> tuple[float, int]:
+    best, out = float("inf"), -1
+    for _ in range(repeats):
+        t0 = time.process_time()
+        out = fn()
+        best = min(best, time.process_time() - t0)
+    return best, out
+
+
+def measure(name: str, n: int, repeats: int) -> dict[str, Any]:
+    make_dl, make_river, flip = DETECTORS[name]
+    arr = stream(n)
+    xs = arr.tolist()
+    row: dict[str, Any] = {"detector": name, "n": n}
+
+    def dl_loop() -> int:
+        return loop(make_dl(), xs)
+
+    def dl_many() -> int:
+        return len(make_dl().update_many(arr))
+
+    row["dl_update_s"], row["dl_update_drifts"] = best_cpu(dl_loop, repeats)
+    row["dl_many_s"], row["dl_many_drifts"] = best_cpu(dl_many, repeats)
+    if make_river is not None:
+        rxs = [1 - x for x in xs] if flip else xs
+
+        def river_loop() -> int:
+            return loop(make_river(), rxs)
+
+        row["river_s"], row["river_drifts"] = best_cpu(river_loop, repeats)
+    return row
+
+
+def rate(n: int, s: float) -> str:
+    r = n / s
+    return f"{r / 1e6:.2f}M/s" if r >= 1e6 else f"{r / 1e3:.0f}k/s"
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    lines = [
+        "| detector | N | driftline `update` | driftline `update_many` | river `update` "
+        "| `update` ÷ river | `update_many` ÷ river | drifts (update / many / river) |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in rows:
+        n = r["n"]
+        u, m = r["dl_update_s"], r["dl_many_s"]
+        if "river_s" in r:
+            rv = r["river_s"]
+            cells = [rate(n, rv), f"{rv / u:.2f}×", f"{rv / m:.1f}×"]
+            drifts = f"{r['dl_update_drifts']} / {r['dl_many_drifts']} / {r['river_drifts']}"
+        else:
+            cells = ["—", "—", "—"]
+            drifts = f"{r['dl_update_drifts']} / {r['dl_many_drifts']} / —"
+        lines.append(f"| {r['detector']} | {n:,} | {rate(n, u)} | {rate(n, m)} | " + " | ".join(cells)
+                     + f" | {drifts} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=1_000_000, help="stream length (default 1,000,000)")
+    ap.add_argument("--n-kswin", type=int, default=20_000, help="stream length for KSWIN (default 20,000)")
+    ap.add_argument("--repeats", type=int, default=3, help="timed runs per cell; the best CPU time is kept")
+    ap.add_argument("--only", default="", help="comma-separated detector names")
+    args = ap.parse_args()
+    names = [s for s in args.only.split(",") if s] or list(DETECTORS)
+    affinity = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else "?"
+    print(f"# python {platform.python_version()}, driftline {metadata.version('driftline')}, "
+          f"river {metadata.version('river')}, numpy {np.__version__}; CPU affinity {affinity}; "
+          f"load average {os.getloadavg()[0]:.2f}; started {time.strftime('%Y-%m-%d %H:%M:%S %Z')}",
+          flush=True)
+    rows = []
+    for name in names:
+        n = args.n_kswin if name == "KSWIN" else args.n
+        row = measure(name, n, args.repeats)
+        rows.append(row)
+        print(f"# {name}: done (N={n:,})", file=sys.stderr, flush=True)
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main()
