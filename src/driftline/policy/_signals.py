@@ -201,5 +201,6 @@ class OnPerformanceDegradation:
             value = hits[-1].performance[self.metric]
             return TriggerResult(True, f"{self.metric} {value:.4g} {side} {limit:.4g} "
                                  f"{self._bound(baseline)}, {tally}", self.name)
-        return TriggerResult(False, f"{self.metric} {latest:.4g} holds against {limit:.4g} "
+        state = "holds against" if not worse(last[-1]) else f"is {side}"
+        return TriggerResult(False, f"{self.metric} {latest:.4g} {state} {limit:.4g} "
                              f"{self._bound(baseline)}: {tally} {side} (need {k} of {m})", self.name)
