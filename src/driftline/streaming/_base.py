@@ -104,8 +104,9 @@ class DriftDetector:
         """Feed every value of ``xs`` in order; return the indices where drift fired (what a
         loop of :meth:`update` gives)."""
         hits = []
-        for i, x in enumerate(np.asarray(xs, dtype=float).ravel()):
-            self.update(float(x))
+        update = self.update
+        for i, x in enumerate(np.asarray(xs, dtype=float).ravel().tolist()):  # Python floats
+            update(x)
             if self._drift:
                 hits.append(i)
         return np.asarray(hits, dtype=np.int64)
