@@ -12,6 +12,7 @@ import pytest
 
 from driftline.errors import ParameterError
 from driftline.streaming._ddm import DDM
+from tests.streaming._streams import _run
 
 river_binary = pytest.importorskip("river.drift.binary")
 
@@ -38,15 +39,6 @@ def _stream(seed: int, kind: str, reals: bool, n: int = 2_500) -> list[float]:
     return (rng.random(n) < p).astype(float).tolist()
 
 
-def _run(det, xs) -> tuple[list[int], list[int]]:
-    drifts, warnings = [], []
-    for i, x in enumerate(xs):
-        det.update(x)
-        if det.drift_detected:
-            drifts.append(i)
-        if det.warning_detected:
-            warnings.append(i)
-    return drifts, warnings
 
 
 CASES = [(name, seed, KINDS[seed % 3], seed % 2 == 1) for name in PARAMS for seed in range(60)]

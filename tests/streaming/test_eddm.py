@@ -12,6 +12,7 @@ import pytest
 
 from driftline.errors import ParameterError
 from driftline.streaming._eddm import EDDM
+from tests.streaming._streams import _run
 
 river_binary = pytest.importorskip("river.drift.binary")
 
@@ -34,15 +35,6 @@ def _stream(seed: int, kind: str, n: int = 2_500) -> list[float]:
     return (rng.random(n) < p0 + (p1 - p0) * ramp).astype(float).tolist()
 
 
-def _run(det, xs) -> tuple[list[int], list[int]]:
-    drifts, warnings = [], []
-    for i, x in enumerate(xs):
-        det.update(x)
-        if det.drift_detected:
-            drifts.append(i)
-        if det.warning_detected:
-            warnings.append(i)
-    return drifts, warnings
 
 
 @pytest.mark.parametrize("name", PARAMS)

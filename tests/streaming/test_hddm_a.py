@@ -7,11 +7,11 @@ import json
 import random
 from itertools import pairwise
 
-import numpy as np
 import pytest
 
 from driftline.errors import ParameterError
 from driftline.streaming._hddm_a import HDDM_A
+from tests.streaming._streams import _run, _steps, _stream
 
 river_binary = pytest.importorskip("river.drift.binary")
 
@@ -24,37 +24,10 @@ PARAMS = {
 KINDS = ("none", "abrupt", "gradual")
 
 
-def _stream(seed: int, kind: str, reals: bool, down: bool = False, n: int = 2_500) -> list[float]:
-    """Values in [0, 1] whose mean stays put ("none"), jumps ("abrupt") or ramps ("gradual"),
-    up or ``down``: error bits, or Beta values when ``reals``."""
-    rng = np.random.default_rng(seed)
-    p0 = rng.uniform(0.05, 0.5)
-    delta = rng.uniform(0.05, 0.4) if kind != "none" else 0.0
-    p1 = float(np.clip(p0 - delta if down else p0 + delta, 0.01, 0.95))
-    at, width = int(rng.integers(n // 5, 3 * n // 5)), int(rng.integers(100, 800))
-    ramp = np.clip((np.arange(n) - at) / (width if kind == "gradual" else 1), 0, 1)
-    p = p0 + (p1 - p0) * ramp
-    if reals:
-        return rng.beta(p * 8, (1 - p) * 8).tolist()
-    return (rng.random(n) < p).astype(float).tolist()
 
 
-def _steps(seed: int, n: int = 6_000) -> list[float]:
-    """Beta values whose mean alternates between 0.1 and 0.5 every 750 values."""
-    rng = np.random.default_rng(seed)
-    p = np.where((np.arange(n) // 750) % 2 == 0, 0.1, 0.5)
-    return rng.beta(p * 8, (1 - p) * 8).tolist()
 
 
-def _run(det, xs) -> tuple[list[int], list[int]]:
-    drifts, warnings = [], []
-    for i, x in enumerate(xs):
-        det.update(x)
-        if det.drift_detected:
-            drifts.append(i)
-        if det.warning_detected:
-            warnings.append(i)
-    return drifts, warnings
 
 
 @pytest.mark.parametrize("name", PARAMS)

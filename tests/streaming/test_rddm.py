@@ -14,6 +14,7 @@ import pytest
 
 from driftline.errors import DataError, ParameterError
 from driftline.streaming._rddm import RDDM
+from tests.streaming._streams import _run
 
 PARAMS = {
     "defaults": {},
@@ -121,15 +122,6 @@ def _stream(seed: int, kind: str, n: int = 4_000) -> list[int]:
     return (rng.random(n) < p).astype(int).tolist()
 
 
-def _run(det, xs) -> tuple[list[int], list[int]]:
-    drifts, warnings = [], []
-    for i, x in enumerate(xs):
-        det.update(x)
-        if det.drift_detected:
-            drifts.append(i)
-        if det.warning_detected:
-            warnings.append(i)
-    return drifts, warnings
 
 
 def _run_moa(moa, xs) -> tuple[list[int], list[int]]:

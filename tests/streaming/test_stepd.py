@@ -14,6 +14,7 @@ from scipy import stats
 
 from driftline.errors import DataError, ParameterError
 from driftline.streaming._stepd import STEPD
+from tests.streaming._streams import _run
 
 PARAMS = {
     "defaults": {},
@@ -34,15 +35,6 @@ def _stream(seed: int, kind: str, n: int = 2_000) -> list[int]:
     return (rng.random(n) < p).astype(int).tolist()
 
 
-def _run(det, xs) -> tuple[list[int], list[int]]:
-    drifts, warnings = [], []
-    for i, x in enumerate(xs):
-        det.update(x)
-        if det.drift_detected:
-            drifts.append(i)
-        if det.warning_detected:
-            warnings.append(i)
-    return drifts, warnings
 
 
 def _naive(xs, window_size=30, alpha_warning=0.05, alpha_drift=0.003) -> tuple[list[int], list[int]]:
