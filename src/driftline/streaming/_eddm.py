@@ -9,7 +9,7 @@ import numpy as np
 
 from driftline.errors import ParameterError
 from driftline.streaming._base import DriftDetector
-from driftline.streaming._ddm import _bad_value, _check_count, _check_real
+from driftline.streaming._checks import _bad_value, _check_count, _check_real
 
 __all__ = ["EDDM"]
 

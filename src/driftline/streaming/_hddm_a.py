@@ -10,7 +10,7 @@ import numpy as np
 
 from driftline.errors import ParameterError
 from driftline.streaming._base import DriftDetector
-from driftline.streaming._ddm import _bad_value, _check_real, _unit_values
+from driftline.streaming._checks import _bad_value, _check_real, _unit_values
 
 __all__ = ["HDDM_A"]
 

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from driftline.streaming._base import DriftDetector
-from driftline.streaming._ddm import _bad_value, _check_real, _unit_values
+from driftline.streaming._checks import _bad_value, _check_real, _unit_values
 from driftline.streaming._hddm_a import _check_confidences, _check_flag
 
 __all__ = ["HDDM_W"]
