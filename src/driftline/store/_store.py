@@ -23,6 +23,7 @@ from driftline.store._lease import LeaseMixin
 from driftline.store._monitoring import MonitoringMixin
 from driftline.store._retention import RetentionMixin
 from driftline.store._service import ServiceMixin
+from driftline.store._streams import StreamMixin
 from driftline.store._tables import batches, feedback, models, predictions
 from driftline.store._versions import VersionsMixin
 
@@ -111,7 +112,7 @@ def _hashes(frame: pd.DataFrame) -> list[str]:
 
 
 class Store(VersionsMixin, RetentionMixin, CompactionMixin, MonitoringMixin, LeaseMixin,
-            ServiceMixin):
+            ServiceMixin, StreamMixin):
     """Models, predictions and labels in one database.
 
     Examples

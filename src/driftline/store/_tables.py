@@ -35,6 +35,7 @@ __all__ = [
     "predictions",
     "service_samples",
     "stage_history",
+    "stream_state",
 ]
 
 metadata = MetaData()
@@ -105,6 +106,16 @@ events = Table(
     Column("kind", String(32), nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
     Column("payload", JSON, nullable=False),
+)
+
+# The saved state of a model's streaming detectors (JSON, never pickle), one row per name,
+# with the position in the feedback stream it covers; replaced in place at every turn.
+stream_state = Table(
+    "dl_stream_state", metadata,
+    Column("model_id", Integer, ForeignKey("dl_models.id"), primary_key=True),
+    Column("name", String(64), primary_key=True),
+    Column("state", JSON, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
 # Who was champion when: one row per stage change, never updated.
