@@ -14,6 +14,7 @@ from driftline.policy import (
     TRIGGER_TYPES,
     AllOf,
     AnyOf,
+    OnConceptDrift,
     OnDataDrift,
     OnDemand,
     OnModelAge,
@@ -46,13 +47,14 @@ def test_every_trigger_type_round_trips():
             {"type": "on_data_drift", "features": ["income"], "share": 0.3, "persistence": [2, 3]},
             {"type": "on_performance_degradation", "metric": "rmse", "max_drop": 0.1,
              "relative": True, "persistence": [2, 4], "min_coverage": 0.3},
+            {"type": "on_concept_drift", "min_events": 2},
             {"type": "on_new_data", "min_rows": 5000},
             {"type": "on_model_age", "max_age": "30d"},
         ]})
     assert policy_from_config(cfg) == Policy(
         AnyOf(OnDemand(), OnSchedule("0 3 * * 1"), OnDataDrift(("income",), 0.3, (2, 3)),
               OnPerformanceDegradation("rmse", 0.1, relative=True, persistence=(2, 4), min_coverage=0.3),
-              OnNewData(5000), OnModelAge(timedelta(days=30))),
+              OnConceptDrift(2), OnNewData(5000), OnModelAge(timedelta(days=30))),
         mode="stateful", cooldown=timedelta(hours=6), min_rows=1000, quality_gate=False)
     assert set(TRIGGER_TYPES) == {t["type"] for t in cfg.policies.model_dump()["triggers"]}
 
@@ -83,7 +85,7 @@ def test_durations(value, seconds):
 @pytest.mark.parametrize("policies, expected", [
     ({"triggers": [{"type": "on_weather"}]},
      "policies.triggers.0 unknown trigger type 'on_weather'; expected one of on_demand, on_schedule, "
-     "on_data_drift, on_performance_degradation, on_new_data, on_model_age"),
+     "on_data_drift, on_performance_degradation, on_concept_drift, on_new_data, on_model_age"),
     ({"triggers": [{"type": "on_schedule", "cron": "every monday"}]},
      "cron 'every monday' is not a cron expression with 5 fields"),
     ({"stage": 2, "cron": "61 * * * *"}, "cron '61 * * * *' is not a cron expression"),

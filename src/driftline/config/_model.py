@@ -10,7 +10,10 @@ import re
 from datetime import timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
+
+from driftline.config._section import Section as _Section
+from driftline.config._streaming import ConceptDriftConfig, OutlierConfig
 
 __all__ = [
     "AlertsConfig", "ArtifactsConfig", "AuthConfig", "LimitsConfig", "LoggingConfig",
@@ -23,10 +26,6 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 _ENV = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _CALLABLE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 KINDS = Literal["numerical", "categorical", "binary", "text", "datetime"]
-
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class StoreConfig(_Section):
@@ -241,6 +240,8 @@ class MonitoringConfig(_Section):
     every: str = "1m"
     segments: list[str] = Field(default_factory=list)
     max_segments: int = Field(20, gt=0, le=1000)
+    concept_drift: ConceptDriftConfig = Field(default_factory=ConceptDriftConfig)
+    outliers: OutlierConfig = Field(default_factory=OutlierConfig)
 
     @field_validator("every")
     @classmethod
@@ -256,7 +257,8 @@ TRIGGER_PARAMS: dict[str, tuple[str, ...]] = {
     "on_schedule": ("cron",),
     "on_data_drift": ("features", "share", "persistence"),
     "on_performance_degradation": ("metric", "max_drop", "relative", "persistence", "min_coverage",
-                                   "higher_is_better"),
+                                   "higher_is_better", "concept_drift"),
+    "on_concept_drift": ("min_events", "detectors", "worse_only"),
     "on_new_data": ("min_rows",),
     "on_model_age": ("max_age",),
 }
@@ -304,7 +306,7 @@ class TriggerConfig(_Section):
     """
 
     type: Literal["on_demand", "on_schedule", "on_data_drift", "on_performance_degradation",
-                  "on_new_data", "on_model_age"]
+                  "on_concept_drift", "on_new_data", "on_model_age"]
     cron: str | None = None
     features: list[str] | None = None
     share: float | None = Field(None, gt=0.0, le=1.0)
@@ -316,6 +318,10 @@ class TriggerConfig(_Section):
     higher_is_better: bool | None = None
     min_rows: int | None = Field(None, ge=1)
     max_age: timedelta | None = None
+    concept_drift: bool | None = None
+    min_events: int | None = Field(None, ge=1)
+    detectors: list[str] | None = None
+    worse_only: bool | None = None
 
     _durations = field_validator("max_age", mode="before")(classmethod(lambda cls, v: _timedelta(v)))
 

@@ -7,9 +7,10 @@ Examples
 True
 """
 
+from driftline.monitor._concept import ConceptWatch, concept_drifts, watch_feedback
 from driftline.monitor._monitor import RESULT_SCHEMA, Monitor, MonitorResult
 from driftline.monitor._run import monitor_project, window_from_config
 from driftline.monitor._window import Window, WindowSlice
 
-__all__ = ["RESULT_SCHEMA", "Monitor", "MonitorResult", "Window", "WindowSlice", "monitor_project",
-           "window_from_config"]
+__all__ = ["RESULT_SCHEMA", "ConceptWatch", "Monitor", "MonitorResult", "Window", "WindowSlice",
+           "concept_drifts", "monitor_project", "watch_feedback", "window_from_config"]

@@ -18,8 +18,9 @@ Examples
 
 from driftline.policy._budget import MAX_PERSISTENCE_WINDOWS, expected_windows_between_false_alarms
 from driftline.policy._clock import Clock, SimulatedClock, SystemClock
+from driftline.policy._concept import OnConceptDrift
 from driftline.policy._config import TRIGGER_TYPES, policy_from_config, scheduled_interval
-from driftline.policy._context import PolicyContext, WindowSummary
+from driftline.policy._context import ConceptDrift, PolicyContext, WindowSummary
 from driftline.policy._policy import ACTIONS, MODES, QUALITY_HOLD, Decision, Policy
 from driftline.policy._signals import LOWER_IS_BETTER, OnDataDrift, OnPerformanceDegradation, higher_is_better
 from driftline.policy._stages import STAGES, stage_policy
@@ -45,7 +46,9 @@ __all__ = [
     "AllOf",
     "AnyOf",
     "Clock",
+    "ConceptDrift",
     "Decision",
+    "OnConceptDrift",
     "OnDataDrift",
     "OnDemand",
     "OnModelAge",

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from driftline.errors import ConfigError
+from driftline.policy._concept import OnConceptDrift
 from driftline.policy._policy import Policy
 from driftline.policy._signals import OnDataDrift, OnPerformanceDegradation
 from driftline.policy._stages import stage_policy
@@ -26,9 +27,16 @@ def _drift(t: TriggerConfig) -> Trigger:
 
 def _degradation(t: TriggerConfig) -> Trigger:
     extra: dict[str, Any] = {} if t.min_coverage is None else {"min_coverage": t.min_coverage}
+    if t.concept_drift is not None:
+        extra["concept_drift"] = t.concept_drift
     return OnPerformanceDegradation(str(t.metric), float(t.max_drop or 0.0), relative=t.relative,
                                     persistence=t.persistence or (1, 1),
                                     higher_is_better=t.higher_is_better, **extra)
+
+
+def _concept(t: TriggerConfig) -> Trigger:
+    return OnConceptDrift(t.min_events or 1, None if t.detectors is None else tuple(t.detectors),
+                          worse_only=True if t.worse_only is None else t.worse_only)
 
 
 def _schedule(t: TriggerConfig) -> Trigger:
@@ -49,6 +57,7 @@ TRIGGER_TYPES: dict[str, Callable[[TriggerConfig], Trigger]] = {
     "on_schedule": _schedule,
     "on_data_drift": _drift,
     "on_performance_degradation": _degradation,
+    "on_concept_drift": _concept,
     "on_new_data": _new_data,
     "on_model_age": _age,
 }

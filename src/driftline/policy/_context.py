@@ -10,7 +10,7 @@ from typing import Any
 from driftline.errors import ParameterError
 from driftline.policy._clock import utc
 
-__all__ = ["PolicyContext", "WindowSummary"]
+__all__ = ["ConceptDrift", "PolicyContext", "WindowSummary"]
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -80,6 +80,72 @@ class WindowSummary:
 
 
 @dataclass(frozen=True)
+class ConceptDrift:
+    """A concept drift that a streaming detector found in the stream of labelled errors.
+
+    Parameters
+    ----------
+    at : when the label that set it off arrived (timezone-aware).
+    detector : the detector's name, e.g. ``"ADWIN"``.
+    index : the position of that label in the version's stream of labelled errors (from 0).
+    error_before : mean error over the stream before the change (since the previous drift).
+    error_after : mean error over the most recent labels, after the change.
+    version : the model version whose errors were watched.
+    error : what the error is: ``"error_rate"`` (a wrong class counts 1) or ``"mae"`` (the
+        absolute error of a regressor).
+
+    Examples
+    --------
+    >>> from datetime import datetime, timezone
+    >>> d = ConceptDrift(datetime(2024, 1, 1, tzinfo=timezone.utc), "ADWIN", 1520, 0.12, 0.31, 3)
+    >>> d.worse, d.describe()
+    (True, 'ADWIN concept drift at label 1,520: error 0.12 -> 0.31')
+    """
+
+    at: datetime
+    detector: str
+    index: int
+    error_before: float | None = None
+    error_after: float | None = None
+    version: int | None = None
+    error: str = "error_rate"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "at", utc(self.at, "at"))
+
+    def metric(self, name: str) -> float | None:
+        """The metric ``name`` after the change, where the error gives it (``error_rate``,
+        ``accuracy`` = 1 - error rate, ``mae``), else ``None``."""
+        if self.error_after is None:
+            return None
+        if name == self.error or (self.error == "mae" and name == "mean_absolute_error"):
+            return self.error_after
+        if name == "accuracy" and self.error == "error_rate":
+            return 1.0 - self.error_after
+        return None
+
+    @property
+    def worse(self) -> bool:
+        """Whether the error rose (``True`` when the detector could not say)."""
+        if self.error_before is None or self.error_after is None:
+            return True
+        return self.error_after > self.error_before
+
+    def describe(self) -> str:
+        """One phrase for reasons and the audit trail."""
+        text = f"{self.detector} concept drift at label {self.index:,}"
+        if self.error_before is not None and self.error_after is not None:
+            text += f": error {self.error_before:.3g} -> {self.error_after:.3g}"
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {"at": _iso(self.at), "detector": self.detector, "index": self.index,
+                "error_before": self.error_before, "error_after": self.error_after,
+                "version": self.version, "error": self.error}
+
+
+@dataclass(frozen=True)
 class PolicyContext:
     """Everything a policy decides on, gathered by the caller (the worker, a test, the demo).
 
@@ -95,6 +161,7 @@ class PolicyContext:
     last_retrain_decision_at : when a policy last decided to retrain.
     retrain_running : whether a retrain of this model is in progress.
     demand : the reason of a pending on-demand request (e.g. from the API), or ``None``.
+    concept_drifts : the concept drifts found in the champion's labelled errors, oldest first.
 
     Notes
     -----
@@ -122,6 +189,7 @@ class PolicyContext:
     last_retrain_decision_at: datetime | None = None
     retrain_running: bool = False
     demand: str | None = None
+    concept_drifts: Sequence[ConceptDrift] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "now", utc(self.now, "now"))
@@ -130,6 +198,7 @@ class PolicyContext:
             if value is not None:
                 object.__setattr__(self, name, utc(value, name))
         object.__setattr__(self, "windows", tuple(self.windows))
+        object.__setattr__(self, "concept_drifts", tuple(self.concept_drifts))
         object.__setattr__(self, "baseline", {k: float(v) for k, v in self.baseline.items()})
         if self.labelled_rows_since_training < 0:
             raise ParameterError.invalid("labelled_rows_since_training",
@@ -146,6 +215,11 @@ class PolicyContext:
         since = self.evidence_since
         return tuple(w for w in self.windows if since is None or w.end > since)
 
+    def fresh_concept_drifts(self) -> tuple[ConceptDrift, ...]:
+        """The concept drifts after :attr:`evidence_since`, oldest first."""
+        since = self.evidence_since
+        return tuple(d for d in self.concept_drifts if since is None or d.at > since)
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
         return {"now": _iso(self.now), "model": self.model,
@@ -156,4 +230,5 @@ class PolicyContext:
                 "labelled_rows_since_training": self.labelled_rows_since_training,
                 "last_training_at": _iso(self.last_training_at),
                 "last_retrain_decision_at": _iso(self.last_retrain_decision_at),
-                "retrain_running": self.retrain_running, "demand": self.demand}
+                "retrain_running": self.retrain_running, "demand": self.demand,
+                "concept_drifts": [d.to_dict() for d in self.concept_drifts]}

@@ -136,6 +136,12 @@ class OnPerformanceDegradation:
     windows whose label coverage is at least ``min_coverage`` and that report the metric are
     judged, and the breach must persist in ``k`` of the last ``m`` of them.
 
+    With ``concept_drift`` (the default), the streaming detectors that watch the labelled
+    errors as they arrive (see :class:`~driftline.policy.OnConceptDrift`) speed this up: after
+    a fresh concept drift where the error rose, one breaching window is enough (the detector
+    confirms it persists), and for ``accuracy``, ``error_rate`` and ``mae`` the error after
+    the drift is judged at once, before any window closes.
+
     Examples
     --------
     >>> from datetime import datetime, timezone
@@ -144,6 +150,11 @@ class OnPerformanceDegradation:
     >>> ctx = PolicyContext(t0, "m", ws, baseline={"roc_auc": 0.81})
     >>> OnPerformanceDegradation("roc_auc", 0.03).evaluate(ctx).reason
     'roc_auc 0.74 below 0.78 (baseline 0.81 - 0.03), 1 of last 1 labelled window'
+    >>> from driftline.policy import ConceptDrift
+    >>> drift = ConceptDrift(t0, "ADWIN", 900, error_before=0.1, error_after=0.3)
+    >>> ctx = PolicyContext(t0, "m", baseline={"accuracy": 0.9}, concept_drifts=[drift])
+    >>> OnPerformanceDegradation("accuracy", 0.05).evaluate(ctx).reason
+    'accuracy 0.7 below 0.85 (baseline 0.9 - 0.05) after ADWIN concept drift at label 900: error 0.1 -> 0.3'
     """
 
     metric: str
@@ -152,6 +163,7 @@ class OnPerformanceDegradation:
     persistence: tuple[int, int] = (1, 1)
     min_coverage: float = 0.5
     higher_is_better: bool | None = None
+    concept_drift: bool = True
     name = "on_performance_degradation"
 
     def __post_init__(self) -> None:
@@ -177,30 +189,40 @@ class OnPerformanceDegradation:
         return f"(baseline {baseline:.4g} {sign} {drop})"
 
     def evaluate(self, ctx: PolicyContext) -> TriggerResult:
-        """Fire when ``k`` of the last ``m`` judged fresh windows breach the threshold."""
+        """Fire when ``k`` of the last ``m`` judged fresh windows breach the threshold, or
+        earlier on a fresh concept drift (see ``concept_drift``)."""
         k, m = self.persistence
         baseline = ctx.baseline.get(self.metric)
         if baseline is None:
             return TriggerResult(False, f"no baseline {self.metric} for the champion", self.name)
         limit = self.threshold(baseline)
+        side = "below" if self.higher_is_better else "above"
+
+        def worse(value: float) -> bool:
+            return value < limit if self.higher_is_better else value > limit
+
+        drifts = [d for d in ctx.fresh_concept_drifts() if d.worse] if self.concept_drift else []
+        for d in reversed(drifts):  # the error after the drift may itself be the metric
+            value = d.metric(self.metric)
+            if value is not None and worse(value):
+                return TriggerResult(True, f"{self.metric} {value:.4g} {side} {limit:.4g} "
+                                     f"{self._bound(baseline)} after {d.describe()}", self.name)
         judged = [w for w in ctx.fresh_windows()
                   if w.label_coverage >= self.min_coverage and self.metric in w.performance]
         if not judged:
             return TriggerResult(False, f"no window with {self.metric} and label coverage >= "
                                  f"{self.min_coverage:.0%} since the last retrain", self.name)
-
-        def worse(w: WindowSummary) -> bool:
-            value = w.performance[self.metric]
-            return value < limit if self.higher_is_better else value > limit
-
-        last, hits = _count(judged, worse, m)
+        last, hits = _count(judged, lambda w: worse(w.performance[self.metric]), m)
         latest = last[-1].performance[self.metric]
-        side = "below" if self.higher_is_better else "above"
         tally = f"{len(hits)} of last {len(last)} labelled {_windows(len(last))}"
         if len(hits) >= k:
             value = hits[-1].performance[self.metric]
             return TriggerResult(True, f"{self.metric} {value:.4g} {side} {limit:.4g} "
                                  f"{self._bound(baseline)}, {tally}", self.name)
-        state = "holds against" if not worse(last[-1]) else f"is {side}"
+        if drifts and worse(latest):  # the detector confirms what one window shows
+            return TriggerResult(True, f"{self.metric} {latest:.4g} {side} {limit:.4g} "
+                                 f"{self._bound(baseline)}, {tally}, confirmed by "
+                                 f"{drifts[-1].describe()}", self.name)
+        state = "holds against" if not worse(latest) else f"is {side}"
         return TriggerResult(False, f"{self.metric} {latest:.4g} {state} {limit:.4g} "
                              f"{self._bound(baseline)}: {tally} {side} (need {k} of {m})", self.name)

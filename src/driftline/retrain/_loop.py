@@ -119,13 +119,17 @@ def policy_context(project: Project, registry: Registry, now: datetime, *,
         consumed = max((d["payload"].get("consumed_event", 0) for d in decisions), default=0)
         if asked and asked[-1]["id"] > consumed and last_decision >= 0:
             demand = str(asked[-1]["payload"].get("reason") or "requested")
+    from driftline.monitor import concept_drifts
+
+    drifts = () if champion is None else tuple(concept_drifts(registry, name, champion.version))
     return PolicyContext(
         now=now, model=name, windows=tuple(window_summaries(registry, name)),
         champion_version=None if champion is None else champion.version,
         champion_promoted_at=promoted_at,
         baseline={} if champion is None else dict(champion.metrics),
         labelled_rows_since_training=labelled, last_training_at=trained_at,
-        last_retrain_decision_at=last_retrain, retrain_running=running, demand=demand)
+        last_retrain_decision_at=last_retrain, retrain_running=running, demand=demand,
+        concept_drifts=drifts)
 
 
 def decide(project: Project, registry: Registry, *, clock: Clock | None = None,
@@ -348,7 +352,8 @@ def _conclude(registry: Registry, name: str, challenger: ModelVersion, verdict: 
 def run_loop_once(project: Project, *, registry: Registry | None = None,
                   clock: Clock | None = None, demand: str | None = None,
                   epoch: int | None = None) -> dict[str, Any]:
-    """One turn of the loop: monitor new windows, decide, and retrain if the policy says so.
+    """One turn of the loop: monitor new windows, feed the new labels' errors to the
+    concept-drift detector, decide, and retrain if the policy says so.
 
     Examples
     --------
@@ -362,13 +367,15 @@ def run_loop_once(project: Project, *, registry: Registry | None = None,
     >>> out["windows"], out["decision"]["action"]
     (0, 'none')
     """
-    from driftline.monitor import monitor_project
+    from driftline.monitor import monitor_project, watch_feedback
     from driftline.retrain._register import open_registry
 
     registry = registry or open_registry(project)
     results = monitor_project(project, registry=registry)
+    watch = watch_feedback(project, registry=registry, epoch=epoch)
     decision = decide(project, registry, clock=clock, demand=demand)
     out: dict[str, Any] = {"windows": len(results), "decision": decision.to_dict(),
+                           "concept": None if watch is None else watch.to_dict(),
                            "results": [{"end": r.end, "dataset_drift": r.dataset_drift,
                                         "drifted_features": list(r.drifted_features),
                                         "n_features": len(r.features), "actions": dict(r.actions),

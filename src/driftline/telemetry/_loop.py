@@ -26,6 +26,12 @@ LOOP_METRICS: dict[str, tuple[str, str, tuple[str, ...]]] = {
         "gauge", "Seconds between scheduled retrains (scheduled policies only).", ("model",)),
     "driftline_decisions": ("counter", "Policy decisions by action (retrain, hold, none, "
                             "promote, reject, defer, await, force_promote).", ("model", "action")),
+    "driftline_concept_drifts": ("counter", "Concept drifts that the streaming detector found in "
+                                 "a model's labelled errors as feedback arrived.",
+                                 ("model", "detector")),
+    "driftline_labelled_error": ("gauge", "Mean error of the champion's latest labelled "
+                                 "predictions as the concept-drift detector saw them (error rate; "
+                                 "mean absolute error for a regressor).", ("model",)),
 }
 
 LoopSample = tuple[str, dict[str, str], float]
