@@ -201,6 +201,32 @@ class MonitoringMixin:
             when = last if last.tzinfo is not None else last.replace(tzinfo=timezone.utc)
             out.append(("driftline_retrain_last_success_timestamp_seconds", {"model": model},
                         when.timestamp()))
+        out.extend(self._concept_samples(model, mid))
+        return out
+
+    def _concept_samples(self, model: str, mid: int) -> list[tuple[str, dict[str, str], float]]:
+        """Concept drifts by detector, and the watched error (see ``monitor.watch_feedback``)."""
+        import sqlalchemy as sa
+
+        from driftline.store._tables import events, stream_state
+
+        with self.engine.connect() as conn:
+            found = conn.execute(sa.select(events.c.payload).where(
+                events.c.model_id == mid, events.c.kind == "concept_drift")).all()
+            state = conn.execute(sa.select(stream_state.c.state).where(
+                stream_state.c.model_id == mid, stream_state.c.name == "concept_drift")).scalar()
+        counts: dict[str, int] = {}
+        for (payload,) in found:
+            name = str((payload or {}).get("detector") or "unknown")
+            counts[name] = counts.get(name, 0) + 1
+        if state:
+            counts.setdefault(str(state.get("detector")), 0)  # counted from 0 for increase()
+        out = [("driftline_concept_drifts", {"model": model, "detector": d}, float(n))
+               for d, n in sorted(counts.items())]
+        recent = (state or {}).get("recent") or []
+        if recent:
+            out.append(("driftline_labelled_error", {"model": model},
+                        float(sum(recent) / len(recent))))
         return out
 
     def decisions(self, model: str, *, limit: int | None = None) -> list[dict[str, Any]]:
