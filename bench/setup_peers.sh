@@ -2,7 +2,7 @@
 # Create the peers' virtual environments for the benchmarks: bench/.venv-<peer>.
 #
 #   bash bench/setup_peers.sh                 # all peers
-#   bash bench/setup_peers.sh evidently       # one or more of: evidently nannyml alibi mlserver
+#   bash bench/setup_peers.sh evidently       # one or more of: evidently nannyml alibi mlserver frouros
 #
 # Idempotent: a venv whose stamp matches its requirements file is left alone. Delete
 # bench/.venv-<peer> (or edit its requirements file) to rebuild it.
@@ -10,14 +10,14 @@ set -euo pipefail
 cd "$(dirname "$0")"
 PYTHON="${PYTHON:-python3}"
 PEERS=("$@")
-[ ${#PEERS[@]} -eq 0 ] && PEERS=(evidently nannyml alibi mlserver)
+[ ${#PEERS[@]} -eq 0 ] && PEERS=(evidently nannyml alibi mlserver frouros)
 
 install_peer() {
     local peer="$1"
     local req="requirements-${peer}.txt"
     local venv=".venv-${peer}"
     local stamp="${venv}/.bench-installed"
-    [ -f "$req" ] || { echo "unknown peer '${peer}': expected one of evidently nannyml alibi mlserver" >&2; return 2; }
+    [ -f "$req" ] || { echo "unknown peer '${peer}': expected one of evidently nannyml alibi mlserver frouros" >&2; return 2; }
     if [ -f "$stamp" ] && cmp -s "$req" "$stamp"; then
         echo "${peer}: ${venv} is up to date"
         return 0
@@ -37,6 +37,8 @@ install_peer() {
         local module="evidently"
         [ "$peer" = alibi ] && module="alibi_detect.cd"
         [ "$peer" = mlserver ] && module="mlserver, mlserver_sklearn"
+        # frouros.callbacks first: importing frouros.detectors first is a circular ImportError.
+        [ "$peer" = frouros ] && module="frouros.callbacks, frouros.detectors"
         "${venv}/bin/python" -c "import ${module}"
     fi
     cp "$req" "$stamp"
