@@ -36,6 +36,7 @@ def model_state() -> list[tuple[str, dict[str, str], float]]:
         ("driftline_model_performance",
          {"model": "credit", "version": "3", "metric": "roc_auc", "source": "realized"}, 0.87),
         ("driftline_label_coverage", {"model": "credit"}, 0.4),
+        ("driftline_outlier_share", {"model": "credit"}, 0.012),
         ("driftline_model_performance_baseline",
          {"model": "credit", "version": "3", "metric": "roc_auc"}, 0.84),
     ]

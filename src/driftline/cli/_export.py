@@ -31,6 +31,7 @@ _THRESHOLDS = (
     ("--drop-ratio", float, "RATIO", "alert when this share of predictions misses the log"),
     ("--performance-drop", float, "RATIO", "alert when realized performance is worse than the "
                                            "holdout baseline by more than this share of it"),
+    ("--outlier-share", float, "RATIO", "alert when this share of a window's rows are outliers"),
     ("--missed-runs", int, "N", "alert when N + 1 scheduled intervals pass without a finished "
                                 "retrain"),
 )

@@ -36,6 +36,9 @@ class AlertThresholds:
     performance_drop
         DriftlinePerformanceDegraded: how much worse than the holdout baseline the realized
         metric may be, relative to the baseline's size, in [0, 1).
+    outlier_share
+        DriftlineOutliers: the share of a window's rows flagged as outliers, in (0, 1) (about
+        0.01 is expected while traffic looks like the reference).
     missed_runs
         DriftlineRetrainOverdue: scheduled retrains that may be missed before the alert fires
         (it fires after ``missed_runs + 1`` expected intervals without a finished retrain).
@@ -56,6 +59,7 @@ class AlertThresholds:
     latency_p99: float = 0.5
     drop_ratio: float = 0.001
     performance_drop: float = 0.05
+    outlier_share: float = 0.05
     missed_runs: int = 2
     durations: Mapping[str, str] = field(default_factory=dict)
 
@@ -65,6 +69,7 @@ class AlertThresholds:
                   low_open=True)
         _in_range("drop_ratio", self.drop_ratio, 0, 1, "a number in [0, 1)")
         _in_range("performance_drop", self.performance_drop, 0, 1, "a number in [0, 1)")
+        _in_range("outlier_share", self.outlier_share, 0, 1, "a number in (0, 1)", low_open=True)
         if not isinstance(self.missed_runs, int) or isinstance(self.missed_runs, bool) \
                 or self.missed_runs < 0:
             raise ParameterError.invalid("missed_runs", self.missed_runs, "an integer >= 0")
@@ -130,6 +135,16 @@ def _performance(t: AlertThresholds, job: str) -> str:
     return "\n  or\n".join(parts)
 
 
+def _outliers(t: AlertThresholds, job: str) -> str:
+    return f"max by (model) (driftline_outlier_share)\n  > {t.outlier_share:g}"
+
+
+def _concept(t: AlertThresholds, job: str) -> str:
+    # the counter exists at 0 from the watcher's first turn, so increase() sees the first drift
+    return ("sum by (model) (max by (model, detector) (\n"
+            "  increase(driftline_concept_drifts_total[1h])\n))\n  > 0")
+
+
 def _failing(t: AlertThresholds, job: str) -> str:
     failed = 'driftline_retrain_runs_total{outcome="failed"}'
     # A model's first failure creates its series at 1, which increase() cannot see: a series
@@ -188,6 +203,15 @@ _ALERTS: dict[str, _Alert] = {
         'Realized {{ $labels.metric }} of model "{{ $labels.model }}" version '
         '{{ $labels.version }} is {{ printf "%.4g" $value }}, more than <performance_drop> '
         "worse than its holdout baseline."),
+    "DriftlineOutliers": _Alert(
+        "warning", "15m", _outliers, "Outliers in the traffic of {{ $labels.model }}",
+        '{{ $value | humanizePercentage }} of the latest monitored window of model '
+        '"{{ $labels.model }}" are outliers against its reference (threshold <outlier_share>; '
+        "about 1% while nothing changed)."),
+    "DriftlineConceptDrift": _Alert(
+        "warning", "0s", _concept, "Concept drift in the labelled errors of {{ $labels.model }}",
+        'The streaming detector found {{ printf "%.0f" $value }} concept drift(s) in the errors '
+        'of model "{{ $labels.model }}" over the last hour, as labels arrived.'),
     "DriftlineRetrainFailing": _Alert(
         "warning", "0s", _failing, "Retraining of {{ $labels.model }} failed",
         '{{ printf "%.0f" $value }} retraining run(s) of model "{{ $labels.model }}" failed '
@@ -237,7 +261,7 @@ def alert_rules(thresholds: AlertThresholds | None = None, *, job: str = "driftl
     check_job(job)
     values = {"error_ratio": percent(t.error_ratio), "latency_p99": f"{t.latency_p99:g}s",
               "drop_ratio": percent(t.drop_ratio), "performance_drop": percent(t.performance_drop),
-              "runs": t.missed_runs + 1}
+              "outlier_share": percent(t.outlier_share), "runs": t.missed_runs + 1}
     rules = [{"alert": name, "expr": a.expr(t, job), "for": t.for_(name),
               "labels": {"severity": a.severity},
               "annotations": {"summary": _fill(a.summary, values),

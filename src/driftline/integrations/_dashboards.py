@@ -184,6 +184,12 @@ def drift_panels() -> list[Panel]:
                    "else 0.", "none",
                    target(f"max by (model) ({sel('driftline_dataset_drift', model=True)})",
                           "{{model}}"), min=0, max=1),
+        timeseries("Outlier share", "Share of each window's rows that Half-Space Trees fitted "
+                   "on the reference flag as outliers (about 1% while traffic looks like the "
+                   "reference). The DriftlineOutliers alert fires above "
+                   f"{percent(_ALERT.outlier_share)} by default.", "percentunit",
+                   target(f"max by (model) ({sel('driftline_outlier_share', model=True)})",
+                          "{{model}}"), min=0),
         row("Features"),
         timeseries("Feature drift scores", "Drift statistic or distance of each feature in the "
                    "latest window (the method's own scale: compare a feature with itself over "
@@ -219,6 +225,16 @@ def performance_panels() -> list[Panel]:
         table("Holdout baseline", "The champion's metrics on its holdout, the baseline the "
               "alerts compare realized performance with.", "none",
               target(baseline, instant=True)),
+        timeseries("Labelled error", "Mean error of the champion's latest labelled predictions "
+                   "(error rate; mean absolute error for a regressor), as the concept-drift "
+                   "detector sees them label by label.", "none",
+                   target(f"max by (model) ({sel('driftline_labelled_error', model=True)})",
+                          "{{model}}"), min=0),
+        stat("Concept drifts", "Concept drifts the streaming detector found in the labelled "
+             "errors in the time range (the DriftlineConceptDrift alert).", "short",
+             target(f"sum by (model) (max by (model, detector) (increase("
+                    f"{sel('driftline_concept_drifts_total', model=True)}[$__range])))",
+                    "{{model}}"), red_at=1),
         row("Labels and versions"),
         timeseries("Label coverage", "Share of the latest window's predictions that have a "
                    "label.", "percentunit",

@@ -58,6 +58,7 @@ class MonitorResult:
     quality_problems: tuple[str, ...] = ()
     actions: Mapping[str, str] = field(default_factory=dict)
     segments: tuple[Mapping[str, Any], ...] = ()
+    outliers: Mapping[str, Any] | None = None
     # display aggregates per column (bin counts or top labels on both sides), for the UI
     distributions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, repr=False,
                                                            compare=False)
@@ -82,6 +83,7 @@ class MonitorResult:
             "performance": None if self.performance is None else dict(self.performance),
             "quality_ok": self.quality_ok, "quality_problems": list(self.quality_problems),
             "actions": dict(self.actions), "segments": [dict(x) for x in self.segments],
+            "outliers": None if self.outliers is None else dict(self.outliers),
             "gauges": self.gauges(),
         }
 
@@ -98,6 +100,9 @@ class MonitorResult:
         if self.dataset_drift is not None:
             out.append({"name": "driftline_dataset_drift", "labels": m,
                         "value": float(self.dataset_drift)})
+        if self.outliers is not None:
+            out.append({"name": "driftline_outlier_share", "labels": m,
+                        "value": float(self.outliers["share"])})
         for name, f in self.features.items():
             score = f.get("score")
             if score is not None and np.isfinite(score):
@@ -133,7 +138,8 @@ class MonitorResult:
                 "performance": None if self.performance is None else dict(self.performance),
                 "prediction_drift": small(self.prediction_drift),
                 "label_drift": small(self.label_drift), "quality_ok": self.quality_ok,
-                "actions": dict(self.actions)}
+                "actions": dict(self.actions),
+                "outlier_share": None if self.outliers is None else self.outliers["share"]}
 
 
 def _column_summary(col: Any) -> dict[str, Any]:
@@ -166,6 +172,10 @@ class Monitor:
     min_rows : windows with fewer rows get no verdict.
     min_labels : realized performance and label drift need at least this many labels.
     alpha : the drift tests' significance level.
+    outliers : the share of outliers in each window (see :class:`OutlierShare`): ``True`` with
+        the defaults, a mapping of its parameters (``quantile``, ``n_trees``, ``height``,
+        ``seed``), or ``False``. Needs a numeric feature and 200 reference rows; otherwise
+        there is no outlier share.
 
     Examples
     --------
@@ -186,7 +196,8 @@ class Monitor:
                  features: Sequence[str], target: str, task: str, prediction: str = "prediction",
                  kinds: Mapping[str, str] | None = None, min_rows: int = 200,
                  min_labels: int = 100, alpha: float = 0.05,
-                 segments: Sequence[str] = (), max_segments: int = 20) -> None:
+                 segments: Sequence[str] = (), max_segments: int = 20,
+                 outliers: bool | Mapping[str, Any] = True) -> None:
         from driftline.drift import Reference, Schema
 
         if task not in ("binary", "multiclass", "regression"):
@@ -211,6 +222,19 @@ class Monitor:
         self._reference = reference
         self._kinds = kinds
         self._segment_refs: dict[tuple[str, Any], Any] = {}
+        self._outliers = self._outlier_scorer(outliers, reference, kinds)
+
+    def _outlier_scorer(self, outliers: bool | Mapping[str, Any], reference: pd.DataFrame,
+                        kinds: Mapping[str, str]) -> Any:
+        from driftline.monitor._outliers import _MIN_REFERENCE, OutlierShare, numeric_features
+
+        if outliers is False:
+            return None
+        params = {} if outliers is True else dict(outliers)
+        numeric = numeric_features(reference, self.features, kinds)
+        if not numeric or len(reference) < _MIN_REFERENCE:
+            return None
+        return OutlierShare(reference, numeric, **params)
 
     def compute(self, window: pd.DataFrame, start: Any, end: Any) -> MonitorResult:
         """The result for one window (the log's columns: features, prediction, label)."""
@@ -256,12 +280,13 @@ class Monitor:
             performance = self._performance(window[labelled], lab[self.target])
         tested = [v for v in features.values() if v["tested"]]
         segments = self._segments(window, labelled, labels) if self.segments else ()
+        outliers = None if self._outliers is None else self._outliers.measure(window)
         return MonitorResult(
             **base, dataset_drift=bool(report.drifted),
             drift_share=(sum(bool(v["drifted"]) for v in tested) / len(tested)) if tested else None,
             features=features, prediction_drift=prediction, label_drift=label,
             performance=performance, quality_ok=not problems, quality_problems=problems,
-            actions=actions, segments=segments, distributions=shown)
+            actions=actions, segments=segments, outliers=outliers, distributions=shown)
 
     def _label_reference(self, predicted: pd.Series) -> Any:
         """The reference the labelled rows' labels are compared with.

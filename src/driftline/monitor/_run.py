@@ -65,7 +65,8 @@ def monitor_project(project: Project, *, registry: Registry | None = None,
                       features=champion.features, target=cfg.model.target, task=cfg.model.task,
                       kinds=champion.schema.get("kinds"), min_rows=mon_cfg.min_rows,
                       min_labels=mon_cfg.min_labels, alpha=mon_cfg.alpha,
-                      segments=mon_cfg.segments, max_segments=mon_cfg.max_segments)
+                      segments=mon_cfg.segments, max_segments=mon_cfg.max_segments,
+                      outliers=_outlier_params(mon_cfg.outliers))
     window = window_from_config(mon_cfg.window)
     since = store.last_window_end(name)
     if since is not None and since.tzinfo is None:  # SQLite keeps times without their zone
@@ -86,6 +87,13 @@ def monitor_project(project: Project, *, registry: Registry | None = None,
                                  summary=result.summary(), detail=dict(result.distributions))
         out.append(result)
     return out
+
+
+def _outlier_params(cfg: Any) -> bool | dict[str, Any]:
+    if not cfg.enabled:
+        return False
+    return {"quantile": cfg.quantile, "n_trees": cfg.n_trees, "height": cfg.height,
+            "seed": cfg.seed}
 
 
 def _iso(v: Any) -> str:

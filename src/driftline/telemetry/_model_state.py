@@ -42,6 +42,9 @@ MODEL_STATE_METRICS: dict[str, tuple[str, tuple[str, ...]]] = {
     "driftline_model_performance": (
         "Latest performance of a model version; source is realized (from labels) or estimated.",
         ("model", "version", "metric", "source")),
+    "driftline_outlier_share": (
+        "Share of the latest window's rows that Half-Space Trees fitted on the reference flag as "
+        "outliers (about 0.01 while traffic looks like the reference).", ("model",)),
     "driftline_label_coverage": (
         "Share of the latest window's predictions that have received a label (0 to 1).",
         ("model",)),
