@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 HEAVY = ("numpy", "pandas", "scipy", "sklearn", "plotly", "sqlalchemy", "fastapi", "polars",
-         "pyarrow", "matplotlib", "yaml", "jinja2", "requests", "httpx")
+         "pyarrow", "matplotlib", "yaml", "jinja2", "requests", "httpx", "numba", "river")
 
 _PROBE = """
 import json, sys, time

@@ -9,8 +9,18 @@ times, as process CPU time, best of ``--repeats`` (3):
 
 * driftline ``update`` in a Python loop (``for x in xs: det.update(x)``, reading
   ``drift_detected`` after each update),
-* driftline ``update_many(array)`` on the whole stream (a numpy int64 array),
+* driftline ``update_many(array)`` on the whole stream (a numpy int64 array), with the numba
+  kernels (``_accel.use("compiled")``),
+* the same without numba (``_accel.use("pure")``): the fallback a user without the ``fast``
+  extra gets (the kernel as plain Python; vectorised numpy for ADWIN, FHDDM and STEPD; a loop
+  of ``update`` for KSWIN),
 * river ``update`` in the same Python loop.
+
+Before the timed runs each kernel is compiled by a first ``update_many`` call on 1,000 values,
+timed on its own: the "first call" column, with numba's on-disk cache pointed at a fresh
+temporary directory so that it is a cold compile (``--warm-cache`` keeps numba's usual cache,
+next to the sources, and then reports loading from it). OnlineCVM (not benchmarked here) has
+no kernel.
 
 A fresh detector is built for every timed run, outside the timed phase. river's FHDDM fires
 when its input's mean falls, so it is fed ``1 - x`` (see docs/streaming.md); HDDM_A and HDDM_W
@@ -25,6 +35,7 @@ import argparse
 import os
 import platform
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from importlib import metadata
@@ -35,6 +46,7 @@ from river import drift as rdrift
 from river.drift import binary as rbinary
 
 from driftline import streaming as dls
+from driftline.streaming import _accel
 
 SEED = 20261126
 
@@ -80,7 +92,7 @@ def measure(name: str, n: int, repeats: int) -> dict[str, Any]:
     make_dl, make_river, flip = DETECTORS[name]
     arr = stream(n)
     xs = arr.tolist()
-    row: dict[str, Any] = {"detector": name, "n": n}
+    row: dict[str, Any] = {"detector": name, "n": n, "kernel": _kernel_of(make_dl())}
 
     def dl_loop() -> int:
         return loop(make_dl(), xs)
@@ -89,7 +101,14 @@ def measure(name: str, n: int, repeats: int) -> dict[str, Any]:
         return len(make_dl().update_many(arr))
 
     row["dl_update_s"], row["dl_update_drifts"] = best_cpu(dl_loop, repeats)
-    row["dl_many_s"], row["dl_many_drifts"] = best_cpu(dl_many, repeats)
+    if row["kernel"] is not None:
+        with _accel.use("compiled"):
+            t0 = time.perf_counter()
+            make_dl().update_many(arr[:1_000])  # compiles the kernel (or loads it from the cache)
+            row["first_call_s"] = time.perf_counter() - t0
+            row["many_s"], row["many_drifts"] = best_cpu(dl_many, repeats)
+    with _accel.use("pure"):
+        row["pure_s"], row["pure_drifts"] = best_cpu(dl_many, repeats)
     if make_river is not None:
         rxs = [1 - x for x in xs] if flip else xs
 
@@ -100,6 +119,13 @@ def measure(name: str, n: int, repeats: int) -> dict[str, Any]:
     return row
 
 
+def _kernel_of(det: Any) -> Any:
+    """The detector's update_many kernel (``_<module>_run``), or None."""
+    module = sys.modules[type(det).__module__]
+    found = [k for name, k in vars(module).items() if isinstance(k, _accel.Kernel) and name.endswith("_run")]
+    return found[0] if found else None
+
+
 def rate(n: int, s: float) -> str:
     r = n / s
     return f"{r / 1e6:.2f}M/s" if r >= 1e6 else f"{r / 1e3:.0f}k/s"
@@ -107,22 +133,26 @@ def rate(n: int, s: float) -> str:
 
 def table(rows: list[dict[str, Any]]) -> str:
     lines = [
-        "| detector | N | driftline `update` | driftline `update_many` | river `update` "
-        "| `update` ÷ river | `update_many` ÷ river | drifts (update / many / river) |",
-        "|---|---:|---:|---:|---:|---:|---:|---|",
+        "| detector | N | driftline `update` | `update_many`, numba | `update_many`, no numba | first call "
+        "(compile) | river `update` | `update` ÷ river | `update_many` ÷ river: numba | no numba "
+        "| drifts (update / numba / no numba / river) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in rows:
-        n = r["n"]
-        u, m = r["dl_update_s"], r["dl_many_s"]
+        n, u, p = r["n"], r["dl_update_s"], r["pure_s"]
+        m = r.get("many_s")
+        many = rate(n, m) if m else "(no kernel)"
+        first = f"{r['first_call_s']:.2f} s" if m else "—"
         if "river_s" in r:
             rv = r["river_s"]
-            cells = [rate(n, rv), f"{rv / u:.2f}×", f"{rv / m:.1f}×"]
-            drifts = f"{r['dl_update_drifts']} / {r['dl_many_drifts']} / {r['river_drifts']}"
+            cells = [rate(n, rv), f"{rv / u:.2f}×", f"{rv / m:.1f}×" if m else "—", f"{rv / p:.1f}×"]
+            river_drifts = r["river_drifts"]
         else:
-            cells = ["—", "—", "—"]
-            drifts = f"{r['dl_update_drifts']} / {r['dl_many_drifts']} / —"
-        lines.append(f"| {r['detector']} | {n:,} | {rate(n, u)} | {rate(n, m)} | " + " | ".join(cells)
-                     + f" | {drifts} |")
+            cells, river_drifts = ["—", "—", "—", "—"], "—"
+        many_drifts = r.get("many_drifts", "—")
+        drifts = f"{r['dl_update_drifts']} / {many_drifts} / {r['pure_drifts']} / {river_drifts}"
+        lines.append(f"| {r['detector']} | {n:,} | {rate(n, u)} | {many} | {rate(n, p)} | {first} | "
+                     + " | ".join(cells) + f" | {drifts} |")
     return "\n".join(lines)
 
 
@@ -132,13 +162,21 @@ def main() -> None:
     ap.add_argument("--n-kswin", type=int, default=20_000, help="stream length for KSWIN (default 20,000)")
     ap.add_argument("--repeats", type=int, default=3, help="timed runs per cell; the best CPU time is kept")
     ap.add_argument("--only", default="", help="comma-separated detector names")
+    ap.add_argument("--warm-cache", action="store_true",
+                    help="keep numba's on-disk cache (the first call then loads the kernel from it)")
     args = ap.parse_args()
+    if not args.warm_cache:  # before numba is imported: a cold compile on the first call
+        os.environ["NUMBA_CACHE_DIR"] = tempfile.mkdtemp(prefix="driftline-numba-")
     names = [s for s in args.only.split(",") if s] or list(DETECTORS)
     affinity = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else "?"
     print(f"# python {platform.python_version()}, driftline {metadata.version('driftline')}, "
-          f"river {metadata.version('river')}, numpy {np.__version__}; CPU affinity {affinity}; "
-          f"load average {os.getloadavg()[0]:.2f}; started {time.strftime('%Y-%m-%d %H:%M:%S %Z')}",
-          flush=True)
+          f"river {metadata.version('river')}, numpy {np.__version__}, numba {metadata.version('numba')}; "
+          f"CPU affinity {affinity}; load average {os.getloadavg()[0]:.2f}; "
+          f"started {time.strftime('%Y-%m-%d %H:%M:%S %Z')}; numba cache "
+          f"{'as installed' if args.warm_cache else 'cold (a fresh directory)'}", flush=True)
+    t0 = time.perf_counter()
+    _accel.numba_enabled()  # imports numba, so that no first call below pays for it
+    print(f"# importing numba: {time.perf_counter() - t0:.2f} s", flush=True)
     rows = []
     for name in names:
         n = args.n_kswin if name == "KSWIN" else args.n
@@ -146,6 +184,7 @@ def main() -> None:
         rows.append(row)
         print(f"# {name}: done (N={n:,})", file=sys.stderr, flush=True)
     print(table(rows))
+    print(f"# finished {time.strftime('%Y-%m-%d %H:%M:%S %Z')}; load average {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

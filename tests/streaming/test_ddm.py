@@ -143,8 +143,8 @@ def test_json_state_continues_exactly(cut):
 
 
 @pytest.mark.parametrize(("params", "message"), [
-    ({"warm_start": -1}, "warm_start must be a non-negative integer; got -1."),
-    ({"warm_start": 2.5}, "warm_start must be a non-negative integer; got 2.5."),
+    ({"warm_start": -1}, "warm_start must be an integer >= 0; got -1."),
+    ({"warm_start": 2.5}, "warm_start must be an integer >= 0; got 2.5."),
     ({"warning_threshold": 0}, "warning_threshold must be a positive finite float; got 0."),
     ({"drift_threshold": float("inf")}, "drift_threshold must be a positive finite float"),
     ({"warning_threshold": 3.5}, r"drift_threshold must be at least warning_threshold \(3.5\); got 3.0"),

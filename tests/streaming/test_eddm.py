@@ -144,7 +144,7 @@ def test_json_state_continues_exactly(cut):
 
 
 @pytest.mark.parametrize(("params", "message"), [
-    ({"warm_start": -3}, "warm_start must be a non-negative integer; got -3."),
+    ({"warm_start": -3}, "warm_start must be an integer >= 0; got -3."),
     ({"alpha": 1.5}, r"alpha must be a float in \(0, 1\]; got 1.5."),
     ({"beta": 0.0}, r"beta must be a float in \(0, 1\]; got 0.0."),
     ({"alpha": 0.8}, r"beta must be at most alpha \(0.8\); got 0.9."),

@@ -137,7 +137,7 @@ def test_data_validation():
     with pytest.raises(DataError, match="1 non-finite"):
         OnlineCVM(np.r_[np.arange(200.0), np.nan])
     det = OnlineCVM(np.arange(200.0), ert=200, window_size=20, n_bootstraps=100)
-    with pytest.raises(DataError, match="finite values; got nan"):
+    with pytest.raises(DataError, match=r"OnlineCVM\.update: x must be a finite number; got nan"):
         det.update(float("nan"))
     with pytest.raises(ParameterError, match="state must be the saved state of a OnlineCVM"):
         OnlineCVM.from_state({"schema": "driftline.detector/1", "detector": "ADWIN", "state": {}})

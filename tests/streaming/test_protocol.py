@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import driftline.streaming as streaming
+from driftline.errors import DataError
 from driftline.streaming import DriftDetector
 
 
@@ -111,3 +112,32 @@ def test_a_state_of_another_detector_is_refused():
     a, b = DETECTORS[0], DETECTORS[1]
     with pytest.raises(Exception, match="saved state"):
         b.from_state(_make(a).to_state())
+
+
+@pytest.mark.parametrize("cls", DETECTORS, ids=lambda c: c.__name__)
+def test_a_bad_value_in_update_many_refuses_the_whole_batch(cls):
+    """One convention for every detector: the batch is checked first; the first bad value
+    raises the error update would raise, named by its index; the detector is untouched."""
+    det = _make(cls)
+    xs = _stream(11)
+    first = det.update_many(xs)  # a detector mid-stream, with a drift behind it where it has one
+    assert first.size or cls.__name__ in ("ADWIN", "KSWIN", "OnlineCVM", "PageHinkley", "CUSUM")
+    state = det.to_state()
+    with pytest.raises(Exception) as one:
+        _make(cls).update(np.nan)
+    with pytest.raises(type(one.value)) as many:
+        det.update_many([0.0, 1.0, np.nan, 0.0, np.nan])
+    assert str(many.value).split(" must be ", 1)[1] == str(one.value).split(" must be ", 1)[1]
+    assert "xs[2] must be" in str(many.value) and "x must be" in str(one.value)
+    assert det.to_state() == state
+    assert _loop(det, xs[:300]) == _loop(cls.from_state(state), xs[:300])  # and it carries on
+
+
+@pytest.mark.parametrize("cls", DETECTORS, ids=lambda c: c.__name__)
+def test_update_many_takes_lists_arrays_and_nothing(cls):
+    xs = _stream(12, 400)
+    assert _make(cls).update_many(xs.tolist()).tolist() == _make(cls).update_many(xs).tolist()
+    empty = _make(cls).update_many([])
+    assert empty.dtype == np.int64 and empty.size == 0
+    with pytest.raises(DataError, match="xs must be a sequence of numbers"):
+        _make(cls).update_many(["a", "b"])

@@ -258,13 +258,13 @@ def test_json_state_continues_exactly(cut):
 
 
 @pytest.mark.parametrize("bad", [2, 0.5, -1, math.nan])
-def test_values_other_than_zero_or_one_are_refused_after_the_values_before_them(bad):
+def test_values_other_than_zero_or_one_are_refused_before_any_value_is_fed(bad):
     det = RDDM()
-    with pytest.raises(DataError, match=r"x must be 1 \(error\) or 0 \(correct\)"):
+    with pytest.raises(DataError, match=r"RDDM\.update: x must be 1 \(error\) or 0 \(correct\)"):
+        det.update(bad)
+    with pytest.raises(DataError, match=r"RDDM\.update_many: xs\[2\] must be 1 \(error\) or 0 \(correct\)"):
         det.update_many([1, 0, bad, 1])
-    ref = RDDM()
-    ref.update_many([1, 0])
-    assert det.to_state() == ref.to_state()
+    assert det.to_state() == RDDM().to_state()
 
 
 @pytest.mark.parametrize(("params", "message"), [

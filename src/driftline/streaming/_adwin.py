@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from math import inf, log, sqrt
 from typing import Any
 
 import numpy as np
 
-from driftline.errors import DataError, ParameterError
+from driftline.errors import ParameterError
+from driftline.streaming._accel import kernel
 from driftline.streaming._base import DriftDetector
+from driftline.streaming._checks import _bad_data, _check_int, _is_finite
 
 __all__ = ["ADWIN"]
 
 # Values per numpy pass of update_many: about the width of the window, so that little work is
 # thrown away when a drift cuts a pass short (drifts are frequent when windows are short).
 _CHUNK = (1024, 8192)
+# The kernel's histogram: at least _MAX_ROWS rows (2**63 values before they could fill), each a
+# ring of at least _MIN_SLOTS slots.
+_MAX_ROWS, _MIN_SLOTS = 64, 8
+_SLACK = 2.0 ** -48  # the allowance of the split screen for rounding errors, relative to |u| n
 
 
 class ADWIN(DriftDetector):
@@ -142,7 +149,7 @@ class ADWIN(DriftDetector):
         """Add one value; afterwards ``drift_detected`` says whether the window was cut."""
         x = float(x)
         if not math.isfinite(x):
-            raise DataError(f"ADWIN takes finite values; got {x!r}. Drop or impute missing values first.")
+            raise self._refuse(x, "x")
         if self._drift:
             self._reset_state()
         self._insert(x)
@@ -152,14 +159,17 @@ class ADWIN(DriftDetector):
     def update_many(self, xs: Iterable[float]) -> np.ndarray:
         """Feed every value of ``xs`` in order; return the indices where drift fired.
 
-        The result, and the state left behind, are exactly those of a loop of :meth:`update`:
-        the inserts and the checks run in numpy, chunk by chunk, with the same floating-point
-        operations in the same order, and a window is cut by the same code as in ``update``.
+        The result, and the state left behind, are exactly those of a loop of :meth:`update`,
+        with the same floating-point operations in the same order. With numba installed a
+        compiled kernel runs that loop; without it the inserts and the checks run in numpy,
+        chunk by chunk, and a window is cut by the same code as in ``update``. Every value
+        is checked before the first is used.
         """
-        values = np.asarray(xs, dtype=float).ravel()
-        bad = np.flatnonzero(~np.isfinite(values))
-        stop = int(bad[0]) if bad.size else values.size
-        hits, pos = [], 0
+        values = self._checked(xs)
+        fn = _adwin_run.select(values.size)
+        if fn is not None:
+            return self._kernel(fn, values)
+        hits, pos, stop = [], 0, values.size
         with np.errstate(all="ignore"):
             while pos < stop:
                 width = 0 if self._drift else int(self._width)  # a drift empties the window
@@ -168,9 +178,33 @@ class ADWIN(DriftDetector):
                 if self._drift:
                     hits.append(pos + last)
                 pos += last + 1
-        if bad.size:
-            self.update(values[stop])  # raises the DataError update would raise
         return np.asarray(hits, dtype=np.int64)
+
+    def _accepts(self, values: np.ndarray) -> np.ndarray:
+        return _is_finite(values)
+
+    def _refuse(self, x: float, name: str) -> Exception:
+        return _bad_data("ADWIN", x, name, "a finite number", "Drop or impute missing values first.")
+
+    def _kernel(self, fn: Callable[..., Any], values: Any) -> np.ndarray:
+        """Run ``fn`` (:func:`_adwin_run`, compiled or pure) over ``values``, the histogram
+        laid out as the kernel takes it: a ring per row."""
+        rows = max(_MAX_ROWS, len(self._totals) + 1)
+        slots = max(_MIN_SLOTS, 1 << self.max_buckets.bit_length())  # a power of two > max_buckets
+        totals, variances = np.zeros(rows * slots), np.zeros(rows * slots)
+        heads, counts = np.zeros(rows, dtype=np.int64), np.zeros(rows, dtype=np.int64)
+        for r, (t, v) in enumerate(zip(self._totals, self._vars, strict=True)):
+            at = r * slots
+            totals[at:at + len(t)], variances[at:at + len(v)], counts[r] = t, v, len(t)
+        hits = np.empty(len(values), dtype=np.int64)
+        self._drift, n_rows, self._width, self._total, self._variance, self._tick, k = fn(
+            values, hits, self.delta, self.clock, self.max_buckets, float(self.min_window_length),
+            self.grace_period, self._drift, totals, variances, heads, counts, slots - 1, len(self._totals),
+            self._width, self._total, self._variance, self._tick)
+        rows_at = [r * slots + (heads[r] + np.arange(counts[r])) % slots for r in range(n_rows)]
+        self._totals = [totals[i].tolist() for i in rows_at]
+        self._vars = [variances[i].tolist() for i in rows_at]
+        return hits[:k].copy()
 
     def _run(self, xs: np.ndarray) -> int:
         """Insert ``xs`` up to the first check that may cut the window (or to the end), cut
@@ -343,6 +377,158 @@ class ADWIN(DriftDetector):
         self._tick = int(state["tick"])
 
 
+@kernel
+def _adwin_run(xs: Any, hits: Any, delta: float, clock: int, mb: int, ell: float, grace: int, drift: bool,
+               totals: Any, variances: Any, heads: Any, counts: Any, mask: int, n_rows: int, width: float,
+               total: float, variance: float, tick: int) -> tuple[Any, ...]:
+    """ADWIN over ``xs`` (``update`` in one loop): the drift indices go to ``hits``; returns
+    the state and their number.
+
+    The histogram is flat: row ``r`` is a ring of ``mask + 1`` slots (a power of two) from
+    ``r * (mask + 1)`` in ``totals`` and ``variances``, holding ``counts[r]`` summaries, the
+    oldest at ``heads[r] & mask``."""
+    k = 0
+    until = clock - tick % clock  # updates to the next check (tick % clock == 0)
+    low_at, low = inf, 0.0  # a lower bound of dprime for widths in [low_at, 2 low_at)
+    for i, x in enumerate(xs):
+        if drift:
+            drift, n_rows, width, total, variance, tick, until = False, 1, 0.0, 0.0, 0.0, 0, clock
+            heads[0] = counts[0] = 0
+        c = counts[0]  # ADWIN._insert
+        at = (heads[0] + c) & mask
+        totals[at], variances[at] = x, 0.0
+        counts[0] = c + 1
+        width += 1.0
+        inc = 0.0
+        if width > 1.0:
+            d = x - total / (width - 1.0)
+            inc = (width - 1.0) * d * d / width
+        variance += inc
+        total += x
+        if c == mb:
+            n_rows = _adwin_compress(totals, variances, heads, counts, mask, n_rows, mb)
+        tick += 1
+        until -= 1
+        if until == 0:
+            until = clock
+            if width > grace:
+                if width >= 2.0 and not low_at <= width < 2.0 * low_at:
+                    low_at, low = width, log(2.0 * log(width) / delta)
+                while _adwin_split(totals, heads, counts, mask, n_rows, width, total, variance, delta, ell,
+                                   low if low_at <= width else 0.0):
+                    drift = True  # ADWIN._cut
+                    n_rows, width, total, variance = _adwin_drop(totals, variances, heads, counts, mask,
+                                                                 n_rows, width, total, variance)
+                if drift:
+                    hits[k] = i
+                    k += 1
+    return drift, n_rows, width, total, variance, tick, k
+
+
+@kernel
+def _adwin_compress(totals: Any, variances: Any, heads: Any, counts: Any, mask: int, n_rows: int,
+                    mb: int) -> int:
+    """ADWIN._compress, row 0 being full: merge the two oldest summaries of each full row
+    into one of the next row; returns the number of rows.
+
+    ``t / size`` is computed as ``t * (1 / size)``: ``size`` is a power of two, so both are
+    the exact quotient rounded once, the same number."""
+    row, size, inv = 0, 1.0, 1.0
+    while True:
+        base, head = row * (mask + 1), heads[row]
+        a0, a1 = base + (head & mask), base + ((head + 1) & mask)
+        t0, t1 = totals[a0], totals[a1]
+        mu1, mu2 = t0 * inv, t1 * inv
+        merged_var = variances[a0] + variances[a1] + size * 0.5 * (mu1 - mu2) * (mu1 - mu2)
+        heads[row] = head + 2
+        counts[row] = mb - 1
+        row += 1
+        if row == n_rows:
+            heads[row] = counts[row] = 0
+            n_rows += 1
+        c = counts[row]
+        at = row * (mask + 1) + ((heads[row] + c) & mask)
+        totals[at], variances[at] = t0 + t1, merged_var
+        counts[row] = c + 1
+        if c != mb:
+            return n_rows
+        size, inv = size * 2.0, inv * 0.5
+
+
+@kernel
+def _adwin_split(totals: Any, heads: Any, counts: Any, mask: int, n_rows: int, width: float, total: float,
+                 variance: float, delta: float, ell: float, low: float) -> bool:
+    r"""ADWIN._find_split: whether some split of the window, oldest part first, is a change.
+
+    Each split is first screened without a division: a change needs
+    :math:`|\hat\mu_0 - \hat\mu_1| > \sqrt{2 m \sigma^2 \delta'}`, that is, with
+    :math:`q = u_0 n_1 - u_1 n_0`, :math:`a = n_0 - \ell + 1`, :math:`b = n_1 - \ell + 1`,
+    :math:`q^2 a b > 2 \sigma^2 \delta' (a + b) (n_0 n_1)^2`. The screen rejects only when the
+    left side, enlarged by far more than its rounding errors (``_SLACK``), stays below the
+    right side, reduced by a relative 1e-9; and only when :math:`2\sigma^2\delta'` is within
+    [1e-100, 1e100], where no product over- or underflows. The screen takes ``low``, a lower
+    bound of :math:`\delta'` that the caller computes once for a range of widths (a lower
+    bound keeps it conservative), and :math:`\delta'` itself is computed (two logarithms)
+    only when a split gets past the screen. Every split it does not reject is tested exactly
+    as ``_find_split`` tests it, so the answer is the same."""
+    if width < 2.0:
+        return False
+    n0, n1, u0, u1 = 0.0, width, 0.0, total
+    dprime = -1.0  # not computed yet
+    var = variance / width
+    scale = 2.0 * var * low * (1.0 - 1e-9)
+    screen = 1e-100 < scale < 1e100
+    scale *= width - 2.0 * ell + 2.0  # a + b, the same for every split
+    size = float(1 << (n_rows - 1))
+    for row in range(n_rows - 1, -1, -1):
+        base, head = row * (mask + 1), heads[row]
+        last = counts[row] - 1
+        for j in range(last + 1):
+            t = totals[base + ((head + j) & mask)]
+            n0 += size
+            n1 -= size
+            u0 += t
+            u1 -= t
+            if row == 0 and j == last:
+                return False
+            if n1 >= ell and n0 >= ell:
+                a, b = n0 - ell + 1.0, n1 - ell + 1.0
+                if screen:
+                    q = abs(u0 * n1 - u1 * n0) + _SLACK * (abs(u0) * n1 + abs(u1) * n0)
+                    p = n0 * n1
+                    if q * q * a * b < scale * p * p:
+                        continue
+                if dprime < 0.0:
+                    dprime = log(2.0 * log(width) / delta)  # _dprime, with width >= 2
+                m = 1.0 / a + 1.0 / b
+                arg = 2.0 * m * var * dprime
+                # river takes sqrt of a rounding-negative variance as nan: never a change.
+                if arg >= 0.0 and abs(u0 / n0 - u1 / n1) > sqrt(arg) + 2.0 / 3.0 * dprime * m:
+                    return True
+        size *= 0.5
+    return False
+
+
+@kernel
+def _adwin_drop(totals: Any, variances: Any, heads: Any, counts: Any, mask: int, n_rows: int, width: float,
+                total: float, variance: float) -> tuple[Any, ...]:
+    """ADWIN._drop_oldest: drop the oldest summary; returns (n_rows, width, total, variance)."""
+    row = n_rows - 1
+    size = float(1 << row)
+    at = row * (mask + 1) + (heads[row] & mask)
+    u, v = totals[at], variances[at]
+    heads[row] += 1
+    counts[row] -= 1
+    mu = u / size
+    width -= size
+    total -= u
+    mu_window = total / width
+    variance -= v + size * width * (mu - mu_window) * (mu - mu_window) / (size + width)
+    if counts[row] == 0:
+        n_rows -= 1
+    return n_rows, width, total, variance
+
+
 def _dprime(width: float, delta: float) -> float:
     """ln(2 ln(width) / delta), the log term of the bound; below two values no split exists."""
     return math.log(2.0 * math.log(max(width, 2.0)) / delta)
@@ -362,7 +548,3 @@ def _rows_at(levels: list[tuple[np.ndarray, np.ndarray, np.ndarray]], last: int,
         variances.pop()
     return totals, variances
 
-
-def _check_int(name: str, value: object, low: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ParameterError.invalid(name, value, f"an integer >= {low}")

@@ -5,6 +5,16 @@
 ``update_many(xs)`` feeds many values and returns the indices where drift fired, exactly as a
 loop of ``update`` would. State saves to JSON and loads from it (``to_state()`` /
 ``from_state()``), never pickle, so monitoring survives a restart mid-stream.
+
+A bad value in ``update_many`` (one that ``update`` would refuse: NaN, or a value other than
+0 and 1 for a detector of error bits, ...) is found before anything is fed: the whole batch is
+checked first, the error ``update`` would raise is raised, naming the first bad value by its
+index (``xs[7] must be ...``), and the detector is left exactly as it was. A batch is taken
+whole or not at all.
+
+Most detectors run ``update_many`` through a kernel (:mod:`driftline.streaming._accel`),
+compiled with numba when the ``fast`` extra is installed, in pure Python otherwise; the
+indices and the state afterwards are the same either way.
 """
 
 from __future__ import annotations
@@ -17,6 +27,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from driftline.errors import ParameterError
+from driftline.streaming._checks import _floats
 
 __all__ = ["STATE_SCHEMA", "DriftDetector"]
 
@@ -54,7 +65,10 @@ class DriftDetector:
 
     Subclasses set ``_params`` (the constructor's parameter names, read back from attributes
     of the same name), implement ``update``, ``_reset_state``, ``_get_state`` and
-    ``_set_state``, and set ``self._drift`` and ``self._warning`` in ``update``.
+    ``_set_state``, and set ``self._drift`` and ``self._warning`` in ``update``. A subclass
+    whose ``update`` refuses some values also implements ``_accepts`` (which values of a batch
+    ``update`` takes) and ``_refuse`` (the error for one that it does not), so that
+    ``update_many`` checks a whole batch before feeding any of it.
 
     Examples
     --------
@@ -69,13 +83,23 @@ class DriftDetector:
     ...         return {"n": self.n}
     ...     def _set_state(self, state):
     ...         self.n = state["n"]
+    ...     def _accepts(self, a):
+    ...         return a >= 0
+    ...     def _refuse(self, x, name):
+    ...         return ValueError(f"{name} must be >= 0; got {x!r}.")
     ...     def update(self, x):
+    ...         if not x >= 0:
+    ...             raise self._refuse(x, "x")
     ...         self.n += 1
     ...         self._drift = x > self.limit
     >>> d = Threshold()
     >>> d.update_many([1, 5, 2, 9]).tolist()
     [1, 3]
-    >>> Threshold.from_state(d.to_state()).n
+    >>> d.update_many([1, 5, -2, 9])
+    Traceback (most recent call last):
+    ...
+    ValueError: xs[2] must be >= 0; got -2.0.
+    >>> Threshold.from_state(d.to_state()).n  # the refused batch fed nothing
     4
     """
 
@@ -102,14 +126,36 @@ class DriftDetector:
 
     def update_many(self, xs: Iterable[float]) -> np.ndarray:
         """Feed every value of ``xs`` in order; return the indices where drift fired (what a
-        loop of :meth:`update` gives)."""
+        loop of :meth:`update` gives). A bad value raises before any value is fed."""
+        return self._loop(self._checked(xs))
+
+    def _loop(self, values: np.ndarray) -> np.ndarray:
+        """A loop of :meth:`update` over checked ``values``; the indices where drift fired."""
         hits = []
         update = self.update
-        for i, x in enumerate(np.asarray(xs, dtype=float).ravel().tolist()):  # Python floats
+        for i, x in enumerate(values.tolist()):  # Python floats
             update(x)
             if self._drift:
                 hits.append(i)
         return np.asarray(hits, dtype=np.int64)
+
+    def _checked(self, xs: Iterable[float]) -> np.ndarray:
+        """``xs`` as a float64 vector, every value checked as :meth:`update` checks one; the
+        first bad value raises the error ``update`` raises, named ``xs[i]``."""
+        values = _floats(xs)
+        ok = self._accepts(values)
+        if ok is not None and not ok.all():
+            i = int(np.argmin(ok))
+            raise self._refuse(values[i].item(), f"xs[{i}]")
+        return values
+
+    def _accepts(self, values: np.ndarray) -> np.ndarray | None:
+        """Where ``update`` takes the values (None: it takes any float)."""
+        return None
+
+    def _refuse(self, x: float, name: str) -> Exception:  # pragma: no cover - with _accepts
+        """The error ``update`` raises for the bad value ``x``, called ``name``."""
+        raise NotImplementedError
 
     def reset(self) -> None:
         """Forget everything seen so far (the parameters stay)."""

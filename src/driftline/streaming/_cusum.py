@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from math import inf, sqrt
 from typing import Any
 
 import numpy as np
 
-from driftline.errors import DataError, ParameterError
+from driftline.errors import ParameterError
+from driftline.streaming._accel import kernel
 from driftline.streaming._base import DriftDetector
+from driftline.streaming._checks import _bad_data, _check_int, _is_finite
 
 __all__ = ["CUSUM"]
 
@@ -69,10 +72,8 @@ class CUSUM(DriftDetector):
     _params = ("min_instances", "delta", "threshold")
 
     def __init__(self, min_instances: int = 30, delta: float = 0.5, threshold: float = 10.0) -> None:
-        if isinstance(min_instances, bool) or not isinstance(min_instances, (int, np.integer)) \
-                or min_instances < 2:
-            raise ParameterError.invalid("min_instances", min_instances, "an integer >= 2",
-                                         "Two values at least are needed to estimate a deviation.")
+        _check_int("min_instances", min_instances, 2,
+                   "Two values at least are needed to estimate a deviation.")
         if not _finite(delta) or delta < 0:
             raise ParameterError.invalid("delta", delta, "a finite float >= 0 (in standard deviations)")
         if not _finite(threshold) or threshold <= 0:
@@ -118,8 +119,7 @@ class CUSUM(DriftDetector):
     def update(self, x: float) -> None:
         """Feed one value."""
         if not math.isfinite(x):
-            raise DataError(f"CUSUM.update: x must be a finite number; got {x!r}. Drop missing or "
-                            "infinite values before feeding the detector.")
+            raise self._refuse(x, "x")
         if self._drift:
             self._reset_state()
             self._drift = False
@@ -140,39 +140,53 @@ class CUSUM(DriftDetector):
     def update_many(self, xs: Iterable[float]) -> np.ndarray:
         """Feed every value of ``xs`` in order; return the indices where drift fired.
 
-        The same arithmetic as :meth:`update`, in one loop with local variables."""
-        arr = np.asarray(xs, dtype=float).ravel()
-        bad = np.flatnonzero(~np.isfinite(arr))
-        stop = int(bad[0]) if bad.size else arr.size
-        hits = self._run(arr[:stop].tolist())
-        if bad.size:
-            self.update(float(arr[stop]))  # raises DataError, after the values before it were fed
-        return np.asarray(hits, dtype=np.int64)
+        The arithmetic of :meth:`update`, run by a kernel (compiled when numba is installed).
+        Every value is checked before the first is used."""
+        values = self._checked(xs)
+        fn = _cusum_run.select(values.size)
+        hits = np.empty(values.size, dtype=np.int64)
+        self._drift, self.n, self.mean, self._m2, self._up, self._down, k = (fn or _cusum_run)(
+            values if fn else values.tolist(), hits, self.min_instances, self.delta, self.threshold,
+            self._drift, self.n, self.mean, self._m2, self._up, self._down)
+        return hits[:k].copy()
 
-    def _run(self, values: list[float]) -> list[int]:
-        m0, k, h = self.min_instances, self.delta, self.threshold
-        n, mean, m2, up, down, drift = self.n, self.mean, self._m2, self._up, self._down, self._drift
-        hits = []
-        sqrt = math.sqrt
-        for i, x in enumerate(values):
-            if drift:
-                n, mean, m2, up, down, drift = 0, 0.0, 0.0, 0.0, 0.0, False
-            if n >= m0:
-                sd = sqrt(m2 / (n - 1))
-                z = (x - mean) / sd if sd > 0.0 else _standardise(x, mean, m2, n)
-                up = up + z - k
-                up = up if up >= 0.0 else 0.0
-                down = down - z - k
-                down = down if down >= 0.0 else 0.0
-                if up > h or down > h:
-                    drift = True
-                    hits.append(i)
-            n += 1
-            d = x - mean
-            mean += d / n
-            m2 += d * (x - mean)
-        self.n, self.mean, self._m2, self._up, self._down, self._drift = n, mean, m2, up, down, drift
-        return hits
+    def _accepts(self, values: np.ndarray) -> np.ndarray:
+        return _is_finite(values)
+
+    def _refuse(self, x: float, name: str) -> Exception:
+        return _bad_data("CUSUM", x, name, "a finite number",
+                         "Drop missing or infinite values before feeding the detector.")
+
+
+@kernel
+def _cusum_run(xs: Any, hits: Any, m0: int, allow: float, h: float, drift: bool, n: int, mean: float,
+               m2: float, up: float, down: float) -> tuple[Any, ...]:
+    """CUSUM over ``xs``: the drift indices go to ``hits``; returns the state and their number."""
+    k = 0
+    for i, x in enumerate(xs):
+        if drift:
+            n, mean, m2, up, down, drift = 0, 0.0, 0.0, 0.0, 0.0, False
+        if n >= m0:
+            sd = sqrt(m2 / (n - 1))
+            if sd > 0.0:
+                z = (x - mean) / sd
+            elif x == mean:
+                z = 0.0
+            else:
+                z = inf if x > mean else -inf
+            up = up + z - allow
+            up = up if up >= 0.0 else 0.0
+            down = down - z - allow
+            down = down if down >= 0.0 else 0.0
+            if up > h or down > h:
+                drift = True
+                hits[k] = i
+                k += 1
+        n += 1
+        d = x - mean
+        mean += d / n
+        m2 += d * (x - mean)
+    return drift, n, mean, m2, up, down, k
 
 
 def _standardise(x: float, mean: float, m2: float, n: int) -> float:

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from math import inf, nan, sqrt
 from typing import Any
 
 import numpy as np
 
 from driftline.errors import ParameterError
+from driftline.streaming._accel import kernel
 from driftline.streaming._base import DriftDetector
-from driftline.streaming._checks import _bad_value, _check_count, _check_real, _unit_values
+from driftline.streaming._checks import _bad_value, _check_int, _check_real, _is_unit
 
 __all__ = ["DDM"]
+
 
 class DDM(DriftDetector):
     """Drift Detection Method: an error rate rising above its best level so far.
@@ -63,7 +66,7 @@ class DDM(DriftDetector):
 
     def __init__(self, warm_start: int = 30, warning_threshold: float = 2.0,
                  drift_threshold: float = 3.0) -> None:
-        self.warm_start = _check_count("warm_start", warm_start)
+        self.warm_start = _check_int("warm_start", warm_start, 0)
         self.warning_threshold = _check_real("warning_threshold", warning_threshold, 0.0, math.inf,
                                              "a positive finite float")
         self.drift_threshold = _check_real(
@@ -97,7 +100,7 @@ class DDM(DriftDetector):
     def update(self, x: float) -> None:
         """Feed one error indicator (1 = error, 0 = correct)."""
         if not 0.0 <= x <= 1.0:
-            raise _bad_value(x)
+            raise self._refuse(x, "x")
         if self._drift:
             self.reset()
         n = self._n = self._n + 1.0
@@ -116,37 +119,55 @@ class DDM(DriftDetector):
     def update_many(self, xs: Iterable[float]) -> np.ndarray:
         """Feed every value of ``xs`` in order; return the indices where drift fired.
 
-        The same steps as a loop of :meth:`update`, run with local variables. Every value is
-        checked before the first is used.
+        The steps of a loop of :meth:`update`, run by a kernel (compiled when numba is
+        installed). Every value is checked before the first is used.
         """
-        values = _unit_values(xs)
-        hits: list[int] = []
-        warm, w_th, d_th = self.warm_start, self.warning_threshold, self.drift_threshold
-        drift, warning = self._drift, self._warning
-        n, p, p_min, s_min, ps_min = self._n, self._p, self._p_min, self._s_min, self._ps_min
-        sqrt, inf = math.sqrt, math.inf
-        # The two levels only change with (p_min, s_min): keep them.
-        warn_at = drift_at = inf
-        if p_min is not None and s_min is not None:
-            warn_at, drift_at = p_min + w_th * s_min, p_min + d_th * s_min
-        for i, x in enumerate(values):
-            if drift:
-                drift = warning = False
-                n = p = 0.0
-                p_min = s_min = None
-                ps_min = inf
-            n += 1.0
-            p += (1.0 / n) * (x - p)
-            if n > warm:
-                s = sqrt(p * (1 - p) / n)
-                ps = p + s
-                if ps <= ps_min:
-                    p_min, s_min, ps_min = p, s, ps
-                    warn_at, drift_at = p + w_th * s, p + d_th * s
-                warning = ps > warn_at
-                if ps > drift_at:
-                    drift, warning = True, False
-                    hits.append(i)
-        self._drift, self._warning = drift, warning
-        self._n, self._p, self._p_min, self._s_min, self._ps_min = n, p, p_min, s_min, ps_min
-        return np.asarray(hits, dtype=np.int64)
+        values = self._checked(xs)
+        fn = _ddm_run.select(values.size)
+        hits = np.empty(values.size, dtype=np.int64)
+        p_min = math.nan if self._p_min is None else self._p_min
+        s_min = math.nan if self._s_min is None else self._s_min
+        (self._drift, self._warning, self._n, self._p, p_min, s_min, self._ps_min, k) = (fn or _ddm_run)(
+            values if fn else values.tolist(), hits, self.warm_start, self.warning_threshold,
+            self.drift_threshold, self._drift, self._warning, self._n, self._p, p_min, s_min, self._ps_min)
+        self._p_min = None if math.isnan(p_min) else p_min
+        self._s_min = None if math.isnan(s_min) else s_min
+        return hits[:k].copy()
+
+    def _accepts(self, values: np.ndarray) -> np.ndarray:
+        return _is_unit(values)
+
+    def _refuse(self, x: float, name: str) -> Exception:
+        return _bad_value(x, name)
+
+
+@kernel
+def _ddm_run(xs: Any, hits: Any, warm: int, w_th: float, d_th: float, drift: bool, warning: bool,
+             n: float, p: float, p_min: float, s_min: float, ps_min: float) -> tuple[Any, ...]:
+    """DDM over ``xs``: the drift indices go to ``hits``; returns the state and their number.
+    ``p_min`` and ``s_min`` are NaN before the first minimum."""
+    k = 0
+    # The two levels only change with (p_min, s_min): keep them.
+    warn_at = drift_at = inf
+    if p_min == p_min:
+        warn_at, drift_at = p_min + w_th * s_min, p_min + d_th * s_min
+    for i, x in enumerate(xs):
+        if drift:
+            drift = warning = False
+            n = p = 0.0
+            p_min = s_min = nan
+            ps_min = warn_at = drift_at = inf
+        n += 1.0
+        p += (1.0 / n) * (x - p)
+        if n > warm:
+            s = sqrt(p * (1 - p) / n)
+            ps = p + s
+            if ps <= ps_min:
+                p_min, s_min, ps_min = p, s, ps
+                warn_at, drift_at = p + w_th * s, p + d_th * s
+            warning = ps > warn_at
+            if ps > drift_at:
+                drift, warning = True, False
+                hits[k] = i
+                k += 1
+    return drift, warning, n, p, p_min, s_min, ps_min, k

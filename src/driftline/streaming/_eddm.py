@@ -8,22 +8,11 @@ from typing import Any
 import numpy as np
 
 from driftline.errors import ParameterError
+from driftline.streaming._accel import kernel
 from driftline.streaming._base import DriftDetector
-from driftline.streaming._checks import _bad_value, _check_count, _check_real
+from driftline.streaming._checks import _BIT, _bad_value, _check_int, _check_real, _is_bit
 
 __all__ = ["EDDM"]
-
-_BIT = "0 or 1 (1 = error, 0 = correct)"
-
-
-def _bits(xs: Iterable[float]) -> list[float]:
-    """``xs`` as Python floats, every one checked to be 0 or 1 before any is used."""
-    a = np.asarray(xs, dtype=float).ravel()
-    bad = (a != 0.0) & (a != 1.0)
-    if bad.any():
-        i = int(np.argmax(bad))
-        raise _bad_value(float(a[i]), f"xs[{i}]", _BIT)
-    return a.tolist()
 
 
 class EDDM(DriftDetector):
@@ -76,7 +65,7 @@ class EDDM(DriftDetector):
     _params = ("warm_start", "alpha", "beta")
 
     def __init__(self, warm_start: int = 30, alpha: float = 0.95, beta: float = 0.9) -> None:
-        self.warm_start = _check_count("warm_start", warm_start)
+        self.warm_start = _check_int("warm_start", warm_start, 0)
         self.alpha = _check_real("alpha", alpha, 0.0, 1.0, "a float in (0, 1]")
         self.beta = _check_real("beta", beta, 0.0, 1.0, "a float in (0, 1]")
         if self.beta > self.alpha:
@@ -109,7 +98,7 @@ class EDDM(DriftDetector):
     def update(self, x: float) -> None:
         """Feed one error indicator (1 = error, 0 = correct)."""
         if x != 1 and x != 0:
-            raise _bad_value(x, allowed=_BIT)
+            raise self._refuse(x, "x")
         if self._drift:
             self.reset()
         self._n += 1
@@ -137,44 +126,62 @@ class EDDM(DriftDetector):
     def update_many(self, xs: Iterable[float]) -> np.ndarray:
         """Feed every value of ``xs`` in order; return the indices where drift fired.
 
-        The same steps as a loop of :meth:`update`, run with local variables. Every value is
-        checked before the first is used.
+        The steps of a loop of :meth:`update`, run by a kernel (compiled when numba is
+        installed). Every value is checked before the first is used.
         """
-        values = _bits(xs)
-        hits: list[int] = []
-        warm, alpha, beta = self.warm_start, self.alpha, self.beta
-        drift, warning = self._drift, self._warning
-        n, last, n_err = self._n, self._last_error, self._n_errors
-        d_n, d_mean, d_s, p2s_max = self._d_n, self._d_mean, self._d_s, self._p2s_max
-        for i, x in enumerate(values):
-            if drift:
-                drift = warning = False
-                n = last = n_err = 0
-                d_n = d_mean = d_s = 0.0
-                p2s_max = -1.0
-            n += 1
-            if x == 1:
-                n_err += 1
-                d = n - last
-                mean_old = d_mean
-                d_n += 1.0
-                d_mean = mean_old + (1.0 / d_n) * (d - mean_old)
-                d_s += (d - mean_old) * (d - d_mean)
-                if n > warm:
-                    p2s = d_mean + 2 * (d_s / (d_n - 1) if d_n > 1 else 0.0) ** 0.5
-                    if p2s > p2s_max:
-                        p2s_max = p2s
-                    elif n_err > warm:
-                        level = p2s / p2s_max
-                        if level < beta:
-                            drift = True
-                            hits.append(i)
-                        elif level < alpha:
-                            warning = True
-                        else:
-                            warning = False
-                last = n
-        self._drift, self._warning = drift, warning
-        self._n, self._last_error, self._n_errors = n, last, n_err
-        self._d_n, self._d_mean, self._d_s, self._p2s_max = d_n, d_mean, d_s, p2s_max
-        return np.asarray(hits, dtype=np.int64)
+        values = self._checked(xs)
+        fn = _eddm_run.select(values.size)
+        hits = np.empty(values.size, dtype=np.int64)
+        (self._drift, self._warning, self._n, self._last_error, self._n_errors, self._d_n, self._d_mean,
+         self._d_s, self._p2s_max, k) = (fn or _eddm_run)(
+            values if fn else values.tolist(), hits, self.warm_start, self.alpha, self.beta, 0.5,
+            self._drift, self._warning, self._n, self._last_error, self._n_errors, self._d_n,
+            self._d_mean, self._d_s, self._p2s_max)
+        return hits[:k].copy()
+
+    def _accepts(self, values: np.ndarray) -> np.ndarray:
+        return _is_bit(values)
+
+    def _refuse(self, x: float, name: str) -> Exception:
+        return _bad_value(x, name, _BIT)
+
+
+@kernel
+def _eddm_run(xs: Any, hits: Any, warm: int, alpha: float, beta: float, half: float, drift: bool,
+              warning: bool, n: int, last: int, n_err: int, d_n: float, d_mean: float, d_s: float,
+              p2s_max: float) -> tuple[Any, ...]:
+    """EDDM over ``xs``: the drift indices go to ``hits``; returns the state and their number.
+
+    ``half`` is 0.5, an argument so that numba computes ``v ** half`` with the C library's
+    ``pow``, as Python and river do (a constant exponent would become ``sqrt``)."""
+    k = 0
+    for i, x in enumerate(xs):
+        if drift:
+            drift = warning = False
+            n = last = n_err = 0
+            d_n = d_mean = d_s = 0.0
+            p2s_max = -1.0
+        n += 1
+        if x == 1:
+            n_err += 1
+            d = n - last
+            mean_old = d_mean
+            d_n += 1.0
+            d_mean = mean_old + (1.0 / d_n) * (d - mean_old)
+            d_s += (d - mean_old) * (d - d_mean)
+            if n > warm:
+                p2s = d_mean + 2 * (d_s / (d_n - 1) if d_n > 1 else 0.0) ** half
+                if p2s > p2s_max:
+                    p2s_max = p2s
+                elif n_err > warm:
+                    level = p2s / p2s_max
+                    if level < beta:
+                        drift = True
+                        hits[k] = i
+                        k += 1
+                    elif level < alpha:
+                        warning = True
+                    else:
+                        warning = False
+            last = n
+    return drift, warning, n, last, n_err, d_n, d_mean, d_s, p2s_max, k

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import collections
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 
-from driftline.errors import DataError, ParameterError
+from driftline.errors import ParameterError
+from driftline.streaming._accel import kernel
 from driftline.streaming._base import DriftDetector
+from driftline.streaming._checks import _bad_data, _check_int, _is_bit
 
 __all__ = ["FHDDM"]
 
@@ -62,9 +64,7 @@ class FHDDM(DriftDetector):
     _params = ("window_size", "delta")
 
     def __init__(self, window_size: int = 100, delta: float = 1e-6) -> None:
-        if isinstance(window_size, bool) or not isinstance(window_size, (int, np.integer)) \
-                or window_size < 1:
-            raise ParameterError.invalid("window_size", window_size, "an integer >= 1")
+        _check_int("window_size", window_size, 1)
         if isinstance(delta, bool) or not isinstance(delta, (int, float, np.integer, np.floating)) \
                 or not 0 < delta < 1:
             raise ParameterError.invalid("delta", delta, "a float in (0, 1)")
@@ -92,7 +92,7 @@ class FHDDM(DriftDetector):
     def update(self, x: float) -> None:
         """Feed one prediction outcome: 1 (error) or 0 (correct)."""
         if x != 0 and x != 1:
-            raise DataError(f"FHDDM.update: x must be 1 (error) or 0 (correct); got {x!r}.")
+            raise self._refuse(x, "x")
         if self._drift:
             self._reset_state()
             self._drift = False
@@ -109,16 +109,33 @@ class FHDDM(DriftDetector):
     def update_many(self, xs: Iterable[float]) -> np.ndarray:
         """Feed every value of ``xs`` in order; return the indices where drift fired.
 
-        Vectorised: window accuracies from cumulative sums and their running maximum, block
-        by block, restarting after each drift. Gives the indices and state of a loop of
-        :meth:`update`."""
-        arr = np.asarray(xs, dtype=float).ravel()
-        bad = np.flatnonzero((arr != 0) & (arr != 1))
-        stop = int(bad[0]) if bad.size else arr.size
-        hits = self._run((arr[:stop] == 0).astype(np.int64))
-        if bad.size:
-            self.update(float(arr[stop]))  # raises DataError, after the values before it were fed
-        return np.asarray(hits, dtype=np.int64)
+        Run by a compiled kernel when numba is installed; otherwise vectorised: window
+        accuracies from cumulative sums and their running maximum, block by block, restarting
+        after each drift. Either way, the indices and state of a loop of :meth:`update`. Every
+        value is checked before the first is used."""
+        values = self._checked(xs)
+        fn = _fhddm_run.select(values.size)
+        if fn is not None:
+            return self._kernel(fn, values)
+        return np.asarray(self._run((values == 0).astype(np.int64)), dtype=np.int64)
+
+    def _accepts(self, values: np.ndarray) -> np.ndarray:
+        return _is_bit(values)
+
+    def _refuse(self, x: float, name: str) -> Exception:
+        return _bad_data("FHDDM", x, name, "1 (error) or 0 (correct)")
+
+    def _kernel(self, fn: Callable[..., Any], values: Any) -> np.ndarray:
+        """Run ``fn`` (:func:`_fhddm_run`, compiled or pure) over ``values``."""
+        ring = np.zeros(self.window_size, dtype=np.int64)
+        ring[:len(self._window)] = list(self._window)
+        hits = np.empty(len(values), dtype=np.int64)
+        self._drift, head, length, n_correct, self.max_accuracy, k = fn(
+            values, hits, self.window_size, self.epsilon, self._drift, ring, 0, len(self._window),
+            self.n_correct, self.max_accuracy)
+        self.n_correct = int(n_correct)
+        self._window = collections.deque(np.roll(ring, -head)[:length].tolist())
+        return hits[:k].copy()
 
     def _run(self, correct: np.ndarray) -> list[int]:
         if correct.size == 0:
@@ -166,3 +183,33 @@ class FHDDM(DriftDetector):
         self.n_correct = sum(self._window)
         self.max_accuracy = top
         self._drift = drift
+
+
+@kernel
+def _fhddm_run(xs: Any, hits: Any, w: int, eps: float, drift: bool, ring: Any, head: int, length: int,
+               n_correct: int, top: float) -> tuple[Any, ...]:
+    """FHDDM over ``xs``, the window a ring buffer (``length`` bits from ``head`` in ``ring``):
+    the drift indices go to ``hits``; returns the state and their number."""
+    k = 0
+    for i, x in enumerate(xs):
+        if drift:
+            head = length = n_correct = 0
+            top = 0.0
+            drift = False
+        c = 1 if x == 0.0 else 0
+        at = head + length
+        ring[at - w if at >= w else at] = c
+        length += 1
+        n_correct += c
+        if length == w:
+            accuracy = n_correct / w
+            if top < accuracy:
+                top = accuracy
+            if top - accuracy > eps:
+                drift = True
+                hits[k] = i
+                k += 1
+            n_correct -= ring[head]
+            head = head + 1 if head + 1 < w else 0
+            length -= 1
+    return drift, head, length, n_correct, top, k

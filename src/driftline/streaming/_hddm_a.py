@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from math import sqrt
 from typing import Any
 
 import numpy as np
 
 from driftline.errors import ParameterError
+from driftline.streaming._accel import kernel
 from driftline.streaming._base import DriftDetector
-from driftline.streaming._checks import _bad_value, _check_real, _unit_values
+from driftline.streaming._checks import _bad_value, _check_real, _is_unit
 
 __all__ = ["HDDM_A"]
 
@@ -118,7 +120,7 @@ class HDDM_A(DriftDetector):
     def update(self, x: float) -> None:
         """Feed one value in [0, 1] (1 = error, 0 = correct)."""
         if not 0.0 <= x <= 1.0:
-            raise _bad_value(x)
+            raise self._refuse(x, "x")
         if self._drift:
             self.reset()
         z_n = self._z_n = self._z_n + 1.0
@@ -155,50 +157,64 @@ class HDDM_A(DriftDetector):
     def update_many(self, xs: Iterable[float]) -> np.ndarray:
         """Feed every value of ``xs`` in order; return the indices where drift fired.
 
-        The same steps as a loop of :meth:`update`, run with local variables. Every value is
-        checked before the first is used.
+        The steps of a loop of :meth:`update`, run by a kernel (compiled when numba is
+        installed). Every value is checked before the first is used.
         """
-        values = _unit_values(xs)
-        hits: list[int] = []
-        log_cut, log_drift, log_warn = self._log_cut, self._log_drift, self._log_warn
-        two_sided, sqrt = self.two_sided_test, math.sqrt
-        drift, warning = self._drift, self._warning
-        z_n, z, lo_n, lo, hi_n, hi = (self._z_n, self._z_mean, self._lo_n, self._lo_mean,
-                                      self._hi_n, self._hi_mean)
-        # The bound of a cut point only changes when the cut point moves: keep it.
-        eps_lo = sqrt(1.0 / (2 * lo_n) * log_cut) if lo_n else 0.0
-        eps_hi = sqrt(1.0 / (2 * hi_n) * log_cut) if hi_n else 0.0
-        for i, x in enumerate(values):
-            if drift:
-                z_n = z = lo_n = lo = hi_n = hi = 0.0
-            z_n += 1.0
-            z += (1.0 / z_n) * (x - z)
-            eps_z = sqrt(1.0 / (2 * z_n) * log_cut)
-            if lo_n == 0:
-                lo_n, lo, eps_lo = z_n, z, eps_z
-            if hi_n == 0:
-                hi_n, hi, eps_hi = z_n, z, eps_z
-            if lo + eps_lo >= z + eps_z:
-                lo_n, lo, eps_lo = z_n, z, eps_z
-            if hi - eps_hi <= z - eps_z:
-                hi_n, hi, eps_hi = z_n, z, eps_z
-            drift = warning = False
-            # A bound is positive, so no change can be seen without a positive gap.
-            if z > lo and lo_n != z_n:
-                m = (z_n - lo_n) / lo_n * (1.0 / z_n) / 2
-                if z - lo >= sqrt(m * log_drift):
-                    drift = True
-                elif z - lo >= sqrt(m * log_warn):
-                    warning = True
-            if two_sided and hi > z and hi_n != z_n:
-                m = (z_n - hi_n) / hi_n * (1.0 / z_n) / 2
-                if hi - z >= sqrt(m * log_drift):
-                    drift = True
-                elif hi - z >= sqrt(m * log_warn):
-                    warning = True
-            if drift:
-                hits.append(i)
-        self._drift, self._warning = drift, warning
-        self._z_n, self._z_mean, self._lo_n, self._lo_mean, self._hi_n, self._hi_mean = (
-            z_n, z, lo_n, lo, hi_n, hi)
-        return np.asarray(hits, dtype=np.int64)
+        values = self._checked(xs)
+        fn = _hddm_a_run.select(values.size)
+        hits = np.empty(values.size, dtype=np.int64)
+        (self._drift, self._warning, self._z_n, self._z_mean, self._lo_n, self._lo_mean, self._hi_n,
+         self._hi_mean, k) = (fn or _hddm_a_run)(
+            values if fn else values.tolist(), hits, self._log_cut, self._log_drift, self._log_warn,
+            self.two_sided_test, self._drift, self._warning, self._z_n, self._z_mean, self._lo_n,
+            self._lo_mean, self._hi_n, self._hi_mean)
+        return hits[:k].copy()
+
+    def _accepts(self, values: np.ndarray) -> np.ndarray:
+        return _is_unit(values)
+
+    def _refuse(self, x: float, name: str) -> Exception:
+        return _bad_value(x, name)
+
+
+@kernel
+def _hddm_a_run(xs: Any, hits: Any, log_cut: float, log_drift: float, log_warn: float, two_sided: bool,
+                drift: bool, warning: bool, z_n: float, z: float, lo_n: float, lo: float, hi_n: float,
+                hi: float) -> tuple[Any, ...]:
+    """HDDM_A over ``xs``: the drift indices go to ``hits``; returns the state and their number."""
+    k = 0
+    # The bound of a cut point only changes when the cut point moves: keep it.
+    eps_lo = sqrt(1.0 / (2 * lo_n) * log_cut) if lo_n else 0.0
+    eps_hi = sqrt(1.0 / (2 * hi_n) * log_cut) if hi_n else 0.0
+    for i, x in enumerate(xs):
+        if drift:
+            z_n = z = lo_n = lo = hi_n = hi = 0.0
+        z_n += 1.0
+        z += (1.0 / z_n) * (x - z)
+        eps_z = sqrt(1.0 / (2 * z_n) * log_cut)
+        if lo_n == 0:
+            lo_n, lo, eps_lo = z_n, z, eps_z
+        if hi_n == 0:
+            hi_n, hi, eps_hi = z_n, z, eps_z
+        if lo + eps_lo >= z + eps_z:
+            lo_n, lo, eps_lo = z_n, z, eps_z
+        if hi - eps_hi <= z - eps_z:
+            hi_n, hi, eps_hi = z_n, z, eps_z
+        drift = warning = False
+        # A bound is positive, so no change can be seen without a positive gap.
+        if z > lo and lo_n != z_n:
+            m = (z_n - lo_n) / lo_n * (1.0 / z_n) / 2
+            if z - lo >= sqrt(m * log_drift):
+                drift = True
+            elif z - lo >= sqrt(m * log_warn):
+                warning = True
+        if two_sided and hi > z and hi_n != z_n:
+            m = (z_n - hi_n) / hi_n * (1.0 / z_n) / 2
+            if hi - z >= sqrt(m * log_drift):
+                drift = True
+            elif hi - z >= sqrt(m * log_warn):
+                warning = True
+        if drift:
+            hits[k] = i
+            k += 1
+    return drift, warning, z_n, z, lo_n, lo, hi_n, hi, k

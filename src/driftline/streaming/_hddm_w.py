@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from math import inf, sqrt
 from typing import Any
 
 import numpy as np
 
+from driftline.streaming._accel import kernel
 from driftline.streaming._base import DriftDetector
-from driftline.streaming._checks import _bad_value, _check_real, _unit_values
+from driftline.streaming._checks import _bad_value, _check_real, _is_unit
 from driftline.streaming._hddm_a import _check_confidences, _check_flag
 
 __all__ = ["HDDM_W"]
@@ -115,7 +117,7 @@ class HDDM_W(DriftDetector):
     def update(self, x: float) -> None:
         """Feed one value in [0, 1] (1 = error, 0 = correct)."""
         if not 0.0 <= x <= 1.0:
-            raise _bad_value(x)
+            raise self._refuse(x, "x")
         if self._drift:
             self.reset()
         x = float(x)
@@ -150,40 +152,78 @@ class HDDM_W(DriftDetector):
     def update_many(self, xs: Iterable[float]) -> np.ndarray:
         """Feed every value of ``xs`` in order; return the indices where drift fired.
 
-        The same steps as a loop of :meth:`update`, run with local variables. Every value is
-        checked before the first is used.
+        The steps of a loop of :meth:`update`, run by a kernel (compiled when numba is
+        installed). Every value is checked before the first is used.
         """
-        values = _unit_values(xs)
-        if self.two_sided_test:  # the rarer case: the plain loop
-            return super().update_many(values)
-        hits: list[int] = []
-        lam, c_lam, lam_sq, c_lam_sq = self.lambda_val, 1 - self.lambda_val, self._lam_sq, self._c_lam_sq
-        log_drift, log_warn, sqrt = self._log_drift, self._log_warn, math.sqrt
-        drift, warning = self._drift, self._warning
-        t_mu, t_on, t_v = self._total
-        cut, (a_mu, a_on, a_v), (b_mu, b_on, b_v) = self._incr_cut, self._incr_s1, self._incr_s2
-        for i, x in enumerate(values):
-            if drift:
-                t_mu, t_on, t_v = _NEW
-                cut, (a_mu, a_on, a_v), (b_mu, b_on, b_v) = math.inf, _NEW, _NEW
-            t_mu = lam * x + c_lam * t_mu if t_on else x
-            t_on, t_v = True, lam_sq + c_lam_sq * t_v
-            eps = sqrt(t_v * log_drift / 2)
-            if t_mu + eps < cut:
-                cut, a_mu, a_on, a_v = t_mu + eps, t_mu, t_on, t_v
-                b_mu, b_on, b_v = _NEW
+        values = self._checked(xs)
+        fn = _hddm_w_run.select(values.size)
+        hits = np.empty(values.size, dtype=np.int64)
+        params = (self.lambda_val, self._lam_sq, self._c_lam_sq, self._log_drift, self._log_warn,
+                  self.two_sided_test)
+        state = (self._drift, self._warning, *self._total, self._incr_cut, *self._incr_s1, *self._incr_s2,
+                 self._decr_cut, *self._decr_s1, *self._decr_s2)
+        out = (fn or _hddm_w_run)(values if fn else values.tolist(), hits, *params, *state)
+        self._drift, self._warning = out[0], out[1]
+        self._total, self._incr_cut, self._incr_s1, self._incr_s2 = out[2:5], out[5], out[6:9], out[9:12]
+        self._decr_cut, self._decr_s1, self._decr_s2 = out[12], out[13:16], out[16:19]
+        return hits[:out[19]].copy()
+
+    def _accepts(self, values: np.ndarray) -> np.ndarray:
+        return _is_unit(values)
+
+    def _refuse(self, x: float, name: str) -> Exception:
+        return _bad_value(x, name)
+
+
+@kernel
+def _hddm_w_run(xs: Any, hits: Any, lam: float, lam_sq: float, c_lam_sq: float, log_drift: float,
+                log_warn: float, two_sided: bool, drift: bool, warning: bool,
+                t_mu: float, t_on: bool, t_v: float,
+                cut: float, a_mu: float, a_on: bool, a_v: float, b_mu: float, b_on: bool, b_v: float,
+                dcut: float, c_mu: float, c_on: bool, c_v: float, d_mu: float, d_on: bool,
+                d_v: float) -> tuple[Any, ...]:
+    """HDDM_W over ``xs``: the drift indices go to ``hits``; returns the state and their number.
+
+    The samples are (mean, started, ibc) triples: ``t`` of all values, ``a`` up to and ``b``
+    since the cut point ``cut`` of a rise, ``c`` and ``d`` likewise for a fall (``dcut``)."""
+    c_lam = 1 - lam
+    k = 0
+    for i, x in enumerate(xs):
+        if drift:
+            t_mu, t_on, t_v = 0.0, False, 1.0
+            cut, a_mu, a_on, a_v, b_mu, b_on, b_v = inf, 0.0, False, 1.0, 0.0, False, 1.0
+            dcut, c_mu, c_on, c_v, d_mu, d_on, d_v = -inf, 0.0, False, 1.0, 0.0, False, 1.0
+        t_mu = lam * x + c_lam * t_mu if t_on else x
+        t_on, t_v = True, lam_sq + c_lam_sq * t_v
+        eps = sqrt(t_v * log_drift / 2)
+        if t_mu + eps < cut:
+            cut, a_mu, a_on, a_v = t_mu + eps, t_mu, t_on, t_v
+            b_mu, b_on, b_v = 0.0, False, 1.0
+        else:
+            b_mu = lam * x + c_lam * b_mu if b_on else x
+            b_on, b_v = True, lam_sq + c_lam_sq * b_v
+        drift = warning = False
+        if a_on and b_on:
+            gap, ibc = b_mu - a_mu, a_v + b_v
+            if gap > sqrt(ibc * log_drift / 2):
+                drift = True
+            elif gap > sqrt(ibc * log_warn / 2):
+                warning = True
+        if two_sided:
+            if t_mu - eps > dcut:
+                dcut, c_mu, c_on, c_v = t_mu - eps, t_mu, t_on, t_v
+                d_mu, d_on, d_v = 0.0, False, 1.0
             else:
-                b_mu = lam * x + c_lam * b_mu if b_on else x
-                b_on, b_v = True, lam_sq + c_lam_sq * b_v
-            drift = warning = False
-            if a_on and b_on:
-                gap, ibc = b_mu - a_mu, a_v + b_v
+                d_mu = lam * x + c_lam * d_mu if d_on else x
+                d_on, d_v = True, lam_sq + c_lam_sq * d_v
+            if c_on and d_on:
+                gap, ibc = c_mu - d_mu, d_v + c_v
                 if gap > sqrt(ibc * log_drift / 2):
                     drift = True
-                    hits.append(i)
                 elif gap > sqrt(ibc * log_warn / 2):
                     warning = True
-        self._drift, self._warning = drift, warning
-        self._total = (t_mu, t_on, t_v)
-        self._incr_cut, self._incr_s1, self._incr_s2 = cut, (a_mu, a_on, a_v), (b_mu, b_on, b_v)
-        return np.asarray(hits, dtype=np.int64)
+        if drift:
+            hits[k] = i
+            k += 1
+    return (drift, warning, t_mu, t_on, t_v, cut, a_mu, a_on, a_v, b_mu, b_on, b_v,
+            dcut, c_mu, c_on, c_v, d_mu, d_on, d_v, k)

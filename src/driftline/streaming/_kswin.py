@@ -7,13 +7,15 @@ import itertools
 import math
 import random
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 
-from driftline.errors import DataError, ParameterError
+from driftline.errors import ParameterError
+from driftline.streaming._accel import kernel
 from driftline.streaming._base import DriftDetector
+from driftline.streaming._checks import _bad_data, _check_int
 
 __all__ = ["KSWIN"]
 
@@ -91,8 +93,7 @@ class KSWIN(DriftDetector):
     ) -> None:
         if not _is_float(alpha) or not 0 < alpha < 1:
             raise ParameterError.invalid("alpha", alpha, "a float in (0, 1)")
-        if not _is_int(window_size) or window_size < 2:
-            raise ParameterError.invalid("window_size", window_size, "an integer >= 2")
+        _check_int("window_size", window_size, 2)
         if not _is_int(stat_size) or not 1 <= stat_size <= window_size // 2:
             raise ParameterError.invalid(
                 "stat_size", stat_size, f"an integer in [1, window_size // 2] = [1, {window_size // 2}]",
@@ -136,8 +137,7 @@ class KSWIN(DriftDetector):
     def update(self, x: float) -> None:
         """Feed one value."""
         if x != x:
-            raise DataError("KSWIN.update: x must be a number; got NaN. Drop missing values "
-                            "before feeding the detector.")
+            raise self._refuse(x, "x")
         if self._drift:
             self._restart()
             self._drift = False
@@ -155,20 +155,178 @@ class KSWIN(DriftDetector):
             self._window = collections.deque(recent, maxlen=size)
 
     def update_many(self, xs: Iterable[float]) -> np.ndarray:
-        """Feed every value of ``xs`` in order; return the indices where drift fired (a loop
-        of :meth:`update` over Python floats)."""
-        arr = np.asarray(xs, dtype=float).ravel()
-        bad = np.flatnonzero(np.isnan(arr))
-        stop = int(bad[0]) if bad.size else arr.size
-        hits = []
-        update = self.update
-        for i, x in enumerate(arr[:stop].tolist()):
-            update(x)
+        """Feed every value of ``xs`` in order; return the indices where drift fired.
+
+        With numba installed, a compiled kernel runs the loop of :meth:`update`: the draws
+        of ``random.Random.sample`` reproduced on the generator's own Mersenne Twister state,
+        so that the same values are drawn; without it, a loop of :meth:`update`. Every value
+        is checked before the first is used."""
+        values = self._checked(xs)
+        fn = _kswin_run.select(values.size) if self.stat_size <= _EXACT_MAX_N else None
+        return self._loop(values) if fn is None else self._kernel(fn, values)
+
+    def _kernel(self, fn: Callable[..., Any], values: np.ndarray) -> np.ndarray:
+        """Run ``fn`` (:func:`_kswin_run`, compiled or pure) over ``values``, stopping at each
+        drift to restart (a fresh generator) and where a p-value is not in the table yet."""
+        size, r = self.window_size, self.stat_size
+        table = _P_TABLES.setdefault(r, np.full(r + 1, np.nan))
+        pooled = size - r <= _sample_setsize(r)
+        buffers = (np.zeros(size - r, dtype=np.int64), np.zeros(size - r, dtype=np.bool_),
+                   np.zeros(r, dtype=np.int64), np.zeros(r), np.zeros(r))
+        hits, pos = [], 0
+        while pos < values.size:
             if self._drift:
-                hits.append(i)
-        if bad.size:
-            self.update(math.nan)  # raises DataError, after the values before it were fed
+                self._restart()
+                self._drift = False
+            ring = np.zeros(size)
+            ring[:len(self._window)] = list(self._window)
+            version, internal, gauss = self._rng.getstate()
+            mt = np.array(internal[:_MT_N], dtype=np.int64)
+            stop, status, length, head, index, self.n, self.p_value, k = fn(
+                values[pos:], ring, 0, len(self._window), mt, internal[_MT_N], r, self.alpha, table, pooled,
+                *buffers, self.n, self.p_value)
+            self._rng.setstate((version, (*mt.tolist(), index), gauss))
+            self._window = collections.deque(np.roll(ring, -head)[:length].tolist(), maxlen=size)
+            if status == _NEEDS_P:  # the update at stop drew its samples: finish it here
+                table[k] = self.p_value = _p_value(r, k)
+                status = _DRIFT if self.p_value <= self.alpha and k * 1.0 / r > 0.1 else _GO_ON
+            if status == _DRIFT:
+                hits.append(pos + stop)
+                self._drift = True
+                self._window = collections.deque(list(self._window)[size - r:], maxlen=size)
+            pos += stop + 1
         return np.asarray(hits, dtype=np.int64)
+
+    def _accepts(self, values: np.ndarray) -> np.ndarray:
+        return ~np.isnan(values)
+
+    def _refuse(self, x: float, name: str) -> Exception:
+        return _bad_data("KSWIN", x, name, "a number, not NaN",
+                         "Drop missing values before feeding the detector.")
+
+
+_GO_ON, _DRIFT, _NEEDS_P = 0, 1, 2  # why _kswin_run returned
+_MT_N = 624  # words of the Mersenne Twister's state
+_P_TABLES: dict[int, np.ndarray] = {}  # stat_size -> p-value of each k (NaN: not computed yet)
+
+
+@kernel
+def _kswin_run(xs: Any, ring: Any, head: int, length: int, mt: Any, index: int, r: int, alpha: float,
+               table: Any, pooled: bool, pool: Any, taken: Any, out: Any, drawn: Any, recent: Any, n: int,
+               p_value: float) -> tuple[Any, ...]:
+    """KSWIN's ``update`` over ``xs`` until a drift, a p-value missing from ``table``, or the
+    end. The window is a ring (``length`` values from ``head``); ``mt`` and ``index`` are the
+    state of the ``random.Random`` that draws the samples. Returns (stop, why, length, head,
+    index, n, p_value, k): the index of the last value taken, why it stopped (``_GO_ON``,
+    ``_DRIFT`` or ``_NEEDS_P``: the update at ``stop`` has drawn its samples and found
+    :math:`k = rD`, and the caller decides with the p-value of ``k``), and the state."""
+    size = len(ring)
+    m = size - r
+    k = 0
+    for i, x in enumerate(xs):
+        n += 1
+        if length < size:
+            ring[(head + length) % size] = x
+            length += 1
+            if length < size:
+                continue
+        else:
+            ring[head] = x
+            head = head + 1 if head + 1 < size else 0
+        index = _sample(mt, index, m, r, pooled, pool, taken, out)  # random.sample(range(m), r)
+        for t in range(r):
+            drawn[t] = ring[(head + out[t]) % size]
+            recent[t] = ring[(head + m + t) % size]
+        drawn.sort()
+        recent.sort()
+        k = _ks_gap(drawn, recent)
+        if table[k] != table[k]:
+            return i, _NEEDS_P, length, head, index, n, p_value, k
+        p_value = table[k]
+        if p_value <= alpha and k * 1.0 / r > 0.1:
+            return i, _DRIFT, length, head, index, n, p_value, k
+    return len(xs) - 1, _GO_ON, length, head, index, n, p_value, k
+
+
+@kernel
+def _sample(mt: Any, index: int, m: int, r: int, pooled: bool, pool: Any, taken: Any, out: Any) -> int:
+    """``random.Random.sample(range(m), r)`` as CPython 3.11 draws it, into ``out`` (the
+    tests compare it with the running Python's ``random.sample``);
+    returns the generator's new index. ``pooled``: whether ``m`` is small enough for the
+    pool branch (see :func:`_sample_setsize`); ``pool`` and ``taken`` are scratch."""
+    if pooled:
+        for t in range(m):
+            pool[t] = t
+        for t in range(r):
+            j, index = _randbelow(mt, index, m - t)
+            out[t] = pool[j]
+            pool[j] = pool[m - t - 1]
+        return index
+    for t in range(m):
+        taken[t] = False
+    for t in range(r):
+        j, index = _randbelow(mt, index, m)
+        while taken[j]:
+            j, index = _randbelow(mt, index, m)
+        taken[j] = True
+        out[t] = j
+    return index
+
+
+@kernel
+def _randbelow(mt: Any, index: int, n: int) -> tuple[int, int]:
+    """``random.Random._randbelow_with_getrandbits(n)``: (a draw in [0, n), the new index)."""
+    bits, v = 0, n
+    while v:
+        bits += 1
+        v >>= 1
+    y, index = _genrand(mt, index)
+    y >>= 32 - bits  # getrandbits(bits), bits <= 32
+    while y >= n:
+        y, index = _genrand(mt, index)
+        y >>= 32 - bits
+    return y, index
+
+
+@kernel
+def _genrand(mt: Any, index: int) -> tuple[int, int]:
+    """CPython's ``genrand_uint32``, the words held in int64: (the next 32-bit word, the new
+    index)."""
+    if index >= 624:
+        for kk in range(624):
+            y = (mt[kk] & 0x80000000) | (mt[(kk + 1) % 624] & 0x7FFFFFFF)
+            v = mt[(kk + 397) % 624] ^ (y >> 1)
+            mt[kk] = v ^ 0x9908B0DF if y & 1 else v
+        index = 0
+    y = mt[index]
+    y ^= y >> 11
+    y ^= (y << 7) & 0x9D2C5680
+    y ^= (y << 15) & 0xEFC60000
+    y ^= y >> 18
+    return y, index + 1
+
+
+@kernel
+def _ks_gap(a: Any, b: Any) -> int:
+    """n·D for two sorted samples of the same size n: the largest gap between the counts of
+    values <= v in ``a`` and in ``b``, over every value v of either sample."""
+    n = len(a)
+    i = j = best = 0
+    while i < n and j < n:
+        v = a[i] if a[i] <= b[j] else b[j]
+        while i < n and a[i] == v:
+            i += 1
+        while j < n and b[j] == v:
+            j += 1
+        gap = i - j if i > j else j - i
+        if gap > best:
+            best = gap
+    return best
+
+
+def _sample_setsize(k: int) -> int:
+    """The population size up to which ``random.sample`` draws ``k`` values from a pool."""
+    return 21 + (4 ** math.ceil(math.log(k * 3, 4)) if k > 5 else 0)
 
 
 def _ks_test(a: list[float], b: list[float]) -> tuple[float, float]:
@@ -186,21 +344,8 @@ def _ks_test(a: list[float], b: list[float]) -> tuple[float, float]:
 
 
 def _ks_count(a: list[float], b: list[float]) -> int:
-    """n·D for two samples of the same size n: the largest gap between the counts of values
-    <= v in ``a`` and in ``b``, over every value v of either sample."""
-    a, b = sorted(a), sorted(b)
-    n = len(a)
-    i = j = best = 0
-    while i < n and j < n:
-        v = a[i] if a[i] <= b[j] else b[j]
-        while i < n and a[i] == v:
-            i += 1
-        while j < n and b[j] == v:
-            j += 1
-        gap = i - j if i > j else j - i
-        if gap > best:
-            best = gap
-    return best
+    """n·D for two samples of the same size n (:func:`_ks_gap` of the sorted samples)."""
+    return int(_ks_gap(sorted(a), sorted(b)))
 
 
 def _p_value(n: int, k: int) -> float:

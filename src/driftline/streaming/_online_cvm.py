@@ -13,6 +13,7 @@ import numpy as np
 
 from driftline.errors import DataError, ParameterError
 from driftline.streaming._base import STATE_SCHEMA, DriftDetector, _walk
+from driftline.streaming._checks import _bad_data, _check_int, _is_finite
 
 __all__ = ["OnlineCVM"]
 
@@ -157,7 +158,7 @@ class OnlineCVM(DriftDetector):
         """Add one value; afterwards ``drift_detected`` says whether the window drifted."""
         x = float(x)
         if not math.isfinite(x):
-            raise DataError(f"OnlineCVM takes finite values; got {x!r}. Drop or impute missing values first.")
+            raise self._refuse(x, "x")
         if self._drift:
             self._reset_state()
         self._push(x)
@@ -166,6 +167,12 @@ class OnlineCVM(DriftDetector):
             return
         self._statistic = float(_cvm(np.asarray(self._sorted, dtype=float), len(self._reference)))
         self._drift = self._statistic > self._threshold
+
+    def _accepts(self, values: np.ndarray) -> np.ndarray:
+        return _is_finite(values)
+
+    def _refuse(self, x: float, name: str) -> Exception:
+        return _bad_data("OnlineCVM", x, name, "a finite number", "Drop or impute missing values first.")
 
     def _push(self, x: float) -> None:
         rank = bisect.bisect_right(self._reference, x)
@@ -284,7 +291,3 @@ def _fit_reference(reference: Iterable[float], window: int, max_reference: int, 
         values = np.random.default_rng([seed, 0]).choice(values, size=max_reference, replace=False)
     return np.sort(values).tolist()
 
-
-def _check_int(name: str, value: object, low: int, fix: str = "") -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ParameterError.invalid(name, value, f"an integer >= {low}", fix)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from math import inf
 from typing import Any
 
 import numpy as np
 
-from driftline.errors import DataError, ParameterError
+from driftline.errors import ParameterError
+from driftline.streaming._accel import kernel
 from driftline.streaming._base import DriftDetector
+from driftline.streaming._checks import _bad_data, _check_int
 
 __all__ = ["PageHinkley"]
 
@@ -75,9 +78,7 @@ class PageHinkley(DriftDetector):
         alpha: float = 1 - 0.0001,
         mode: str = "both",
     ) -> None:
-        if isinstance(min_instances, bool) or not isinstance(min_instances, (int, np.integer)) \
-                or min_instances < 0:
-            raise ParameterError.invalid("min_instances", min_instances, "an integer >= 0")
+        _check_int("min_instances", min_instances, 0)
         if not _finite(delta) or delta < 0:
             raise ParameterError.invalid("delta", delta, "a finite float >= 0")
         if not _finite(threshold) or threshold <= 0:
@@ -116,8 +117,7 @@ class PageHinkley(DriftDetector):
     def update(self, x: float) -> None:
         """Feed one value."""
         if x != x:
-            raise DataError("PageHinkley.update: x must be a number; got NaN. Drop missing values "
-                            "before feeding the detector.")
+            raise self._refuse(x, "x")
         if self._drift:
             self._reset_state()
             self._drift = False
@@ -145,40 +145,51 @@ class PageHinkley(DriftDetector):
     def update_many(self, xs: Iterable[float]) -> np.ndarray:
         """Feed every value of ``xs`` in order; return the indices where drift fired.
 
-        The same arithmetic as :meth:`update`, in one loop with local variables."""
-        arr = np.asarray(xs, dtype=float).ravel()
-        bad = np.flatnonzero(np.isnan(arr))
-        stop = int(bad[0]) if bad.size else arr.size
-        hits = self._run(arr[:stop].tolist())
-        if bad.size:
-            self.update(math.nan)  # raises DataError, after the values before it were fed
-        return np.asarray(hits, dtype=np.int64)
+        The arithmetic of :meth:`update`, run by a kernel (compiled when numba is installed).
+        Every value is checked before the first is used."""
+        values = self._checked(xs)
+        fn = _page_hinkley_run.select(values.size)
+        hits = np.empty(values.size, dtype=np.int64)
+        (self._drift, self.n, self.mean, self.sum_increase, self.sum_decrease, self.min_increase,
+         self.max_decrease, k) = (fn or _page_hinkley_run)(
+            values if fn else values.tolist(), hits, self.min_instances, self.delta, self.threshold,
+            self.alpha, self.mode in ("up", "both"), self.mode in ("down", "both"), self._drift, self.n,
+            self.mean, self.sum_increase, self.sum_decrease, self.min_increase, self.max_decrease)
+        return hits[:k].copy()
 
-    def _run(self, values: list[float]) -> list[int]:
-        alpha, delta, thr, m0 = self.alpha, self.delta, self.threshold, self.min_instances
-        check_up, check_down = self.mode in ("up", "both"), self.mode in ("down", "both")
-        n, mean, s_inc, s_dec = self.n, self.mean, self.sum_increase, self.sum_decrease
-        min_inc, max_dec, drift = self.min_increase, self.max_decrease, self._drift
-        hits = []
-        for i, x in enumerate(values):
+    def _accepts(self, values: np.ndarray) -> np.ndarray:
+        return ~np.isnan(values)
+
+    def _refuse(self, x: float, name: str) -> Exception:
+        return _bad_data("PageHinkley", x, name, "a number, not NaN",
+                         "Drop missing values before feeding the detector.")
+
+
+@kernel
+def _page_hinkley_run(xs: Any, hits: Any, m0: int, delta: float, thr: float, alpha: float, check_up: bool,
+                      check_down: bool, drift: bool, n: int, mean: float, s_inc: float, s_dec: float,
+                      min_inc: float, max_dec: float) -> tuple[Any, ...]:
+    """Page-Hinkley over ``xs``: the drift indices go to ``hits``; returns the state and their
+    number."""
+    k = 0
+    for i, x in enumerate(xs):
+        if drift:
+            n, mean, s_inc, s_dec, min_inc, max_dec, drift = 0, 0.0, 0.0, 0.0, inf, -1.0, False
+        n += 1
+        mean += (1.0 / n) * (x - mean)
+        dev = x - mean
+        s_inc = alpha * s_inc + dev - delta
+        s_dec = alpha * s_dec + dev + delta
+        if s_inc < min_inc:
+            min_inc = s_inc
+        if s_dec > max_dec:
+            max_dec = s_dec
+        if n >= m0:
+            drift = (check_up and s_inc - min_inc > thr) or (check_down and max_dec - s_dec > thr)
             if drift:
-                n, mean, s_inc, s_dec, min_inc, max_dec, drift = 0, 0.0, 0.0, 0.0, math.inf, -1.0, False
-            n += 1
-            mean += (1.0 / n) * (x - mean)
-            dev = x - mean
-            s_inc = alpha * s_inc + dev - delta
-            s_dec = alpha * s_dec + dev + delta
-            if s_inc < min_inc:
-                min_inc = s_inc
-            if s_dec > max_dec:
-                max_dec = s_dec
-            if n >= m0:
-                drift = (check_up and s_inc - min_inc > thr) or (check_down and max_dec - s_dec > thr)
-                if drift:
-                    hits.append(i)
-        self.n, self.mean, self.sum_increase, self.sum_decrease = n, mean, s_inc, s_dec
-        self.min_increase, self.max_decrease, self._drift = min_inc, max_dec, bool(drift)
-        return hits
+                hits[k] = i
+                k += 1
+    return drift, n, mean, s_inc, s_dec, min_inc, max_dec, k
 
 
 def _finite(v: object) -> bool:

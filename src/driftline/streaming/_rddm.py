@@ -5,12 +5,15 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Iterable
+from math import sqrt
 from typing import Any
 
 import numpy as np
 
-from driftline.errors import DataError, ParameterError
+from driftline.errors import ParameterError
+from driftline.streaming._accel import kernel
 from driftline.streaming._base import DriftDetector
+from driftline.streaming._checks import _bad_data, _check_int, _is_bit
 
 __all__ = ["RDDM"]
 
@@ -145,7 +148,7 @@ class RDDM(DriftDetector):
     def update(self, x: float) -> None:
         """Feed one prediction outcome: 1 (error) or 0 (correct)."""
         if x != 0 and x != 1:
-            raise DataError(f"RDDM.update: x must be 1 (error) or 0 (correct); got {x!r}.")
+            raise self._refuse(x, "x")
         e = 1 if x else 0
         if self._rddm_drift:
             self._restart()
@@ -168,20 +171,32 @@ class RDDM(DriftDetector):
         self._test()
 
     def update_many(self, xs: Iterable[float]) -> np.ndarray:
-        """Feed every value of ``xs`` in order; return the indices where drift fired (a loop
-        of :meth:`update` over Python floats)."""
-        arr = np.asarray(xs, dtype=float).ravel()
-        bad = np.flatnonzero((arr != 0) & (arr != 1))
-        stop = int(bad[0]) if bad.size else arr.size
-        hits = []
-        update = self.update
-        for i, x in enumerate(arr[:stop].tolist()):
-            update(x)
-            if self._drift:
-                hits.append(i)
-        if bad.size:
-            self.update(float(arr[stop]))  # raises DataError, after the values before it were fed
-        return np.asarray(hits, dtype=np.int64)
+        """Feed every value of ``xs`` in order; return the indices where drift fired.
+
+        The steps of a loop of :meth:`update`, run by a kernel (compiled when numba is
+        installed). Every value is checked before the first is used."""
+        values = self._checked(xs)
+        fn = _rddm_run.select(values.size)
+        hits = np.empty(values.size, dtype=np.int64)
+        params = (self.min_instances, self.warning_level, self.drift_level, self.max_size_concept,
+                  self.min_size_stable_concept, self.warning_limit)
+        # the compiled kernel writes through a view of the store; the pure one indexes it as it is
+        stored = np.frombuffer(self._stored, dtype=np.uint8) if fn else self._stored
+        out = (fn or _rddm_run)(
+            values if fn else values.tolist(), hits, *params, stored, self._drift, self._warning,
+            self._rddm_drift, self.n_stored, self.first_pos, self.last_pos, self.last_warn_pos,
+            self.last_warn_inst, self.inst_num, self.n, self.p, self.s, self.p_min, self.s_min, self.ps_min)
+        self._drift, self._warning, self._rddm_drift = out[:3]
+        (self.n_stored, self.first_pos, self.last_pos, self.last_warn_pos, self.last_warn_inst,
+         self.inst_num, self.n) = out[3:10]
+        self.p, self.s, self.p_min, self.s_min, self.ps_min = out[10:15]
+        return hits[:out[15]].copy()
+
+    def _accepts(self, values: np.ndarray) -> np.ndarray:
+        return _is_bit(values)
+
+    def _refuse(self, x: float, name: str) -> Exception:
+        return _bad_data("RDDM", x, name, "1 (error) or 0 (correct)")
 
     def _test(self) -> None:
         p, s = self.p, self.s
@@ -234,6 +249,82 @@ class RDDM(DriftDetector):
         self._drift = False
 
 
-def _check_int(name: str, value: object, low: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ParameterError.invalid(name, value, f"an integer >= {low}")
+@kernel
+def _rddm_run(xs: Any, hits: Any, m0: int, w_level: float, d_level: float, max_size: int, size: int,
+              limit: int, stored: Any, drift: bool, warning: bool, rddm_drift: bool, n_stored: int,
+              first_pos: int, last_pos: int, last_warn_pos: int, last_warn_inst: int, inst_num: int,
+              n: int, p: float, s: float, p_min: float, s_min: float, ps_min: float) -> tuple[Any, ...]:
+    """RDDM over ``xs`` (``update``, ``_test`` and ``_restart`` in one loop, the store a ring
+    of ``size`` bits): the drift indices go to ``hits``; returns the state and their number."""
+    k = 0
+    for i, x in enumerate(xs):
+        e = 0 if x == 0.0 else 1
+        if rddm_drift:  # RDDM._restart
+            if drift:
+                p_min = s_min = ps_min = _MAX
+            if last_warn_pos != -1:
+                first_pos = last_warn_pos
+                n_stored = last_pos - first_pos + 1
+                if n_stored <= 0:
+                    n_stored += size
+            n, p, s, p_min, s_min, ps_min = _rddm_replay(stored, first_pos, n_stored, size, m0, drift,
+                                                         p_min, s_min, ps_min)
+            last_warn_pos = last_warn_inst = -1
+            rddm_drift = drift = False
+        last_pos = last_pos + 1 if last_pos + 1 < size else 0
+        stored[last_pos] = e
+        if n_stored < size:
+            n_stored += 1
+        else:
+            first_pos = first_pos + 1 if first_pos + 1 < size else 0
+            if last_warn_pos == last_pos:
+                last_warn_pos = -1
+        p += (e - p) / n
+        s = sqrt(p * (1 - p) / n)
+        inst_num += 1
+        n += 1
+        warning = False
+        if n <= m0:
+            continue
+        ps = p + s  # RDDM._test
+        if ps < ps_min:
+            p_min, s_min, ps_min = p, s, ps
+        if ps > p_min + d_level * s_min:  # a drift: the store restarts at the warning, if any
+            drift = rddm_drift = True
+            if last_warn_inst == -1:
+                first_pos, n_stored = last_pos, 1
+        elif ps > p_min + w_level * s_min:
+            if last_warn_inst != -1 and last_warn_inst + limit <= inst_num:
+                # a warning that lasted warning_limit predictions becomes a drift
+                drift = rddm_drift = True
+                first_pos, n_stored = last_pos, 1
+                last_warn_pos = last_warn_inst = -1
+            else:
+                warning = True
+                if last_warn_inst == -1:
+                    last_warn_inst, last_warn_pos = inst_num, last_pos
+        else:  # neither drift nor warning: forget a false warning
+            last_warn_inst = last_warn_pos = -1
+        if drift:
+            hits[k] = i
+            k += 1
+        elif n > max_size and not warning:  # concept too long: recompute
+            rddm_drift = True
+    return (drift, warning, rddm_drift, n_stored, first_pos, last_pos, last_warn_pos, last_warn_inst,
+            inst_num, n, p, s, p_min, s_min, ps_min, k)
+
+
+@kernel
+def _rddm_replay(stored: Any, pos: int, count: int, size: int, m0: int, drifted: bool, p_min: float,
+                 s_min: float, ps_min: float) -> tuple[Any, ...]:
+    """The statistics of ``count`` stored bits from ``pos`` on, and (after a drift) their
+    minimum: (n, p, s, p_min, s_min, ps_min), as ``RDDM._restart`` computes them."""
+    n, p, s = 1, 1.0, 0.0
+    for _ in range(count):
+        p += (stored[pos] - p) / n
+        s = sqrt(p * (1 - p) / n)
+        if drifted and n > m0 and p + s < ps_min:
+            p_min, s_min, ps_min = p, s, p + s
+        n += 1
+        pos = pos + 1 if pos + 1 < size else 0
+    return n, p, s, p_min, s_min, ps_min

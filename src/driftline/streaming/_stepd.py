@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import collections
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from math import erfc, nan, sqrt
 from typing import Any
 
 import numpy as np
 
-from driftline.errors import DataError, ParameterError
+from driftline.errors import ParameterError
+from driftline.streaming._accel import kernel
 from driftline.streaming._base import DriftDetector
+from driftline.streaming._checks import _bad_data, _check_int, _is_bit
 
 __all__ = ["STEPD"]
 
@@ -77,9 +80,7 @@ class STEPD(DriftDetector):
 
     def __init__(self, window_size: int = 30, alpha_warning: float = 0.05,
                  alpha_drift: float = 0.003) -> None:
-        if isinstance(window_size, bool) or not isinstance(window_size, (int, np.integer)) \
-                or window_size < 1:
-            raise ParameterError.invalid("window_size", window_size, "an integer >= 1")
+        _check_int("window_size", window_size, 1)
         for name, value in (("alpha_warning", alpha_warning), ("alpha_drift", alpha_drift)):
             if not _finite(value) or not 0 < value < 1:
                 raise ParameterError.invalid(name, value, "a float in (0, 1)")
@@ -117,7 +118,7 @@ class STEPD(DriftDetector):
     def update(self, x: float) -> None:
         """Feed one prediction outcome: 1 (error) or 0 (correct)."""
         if x != 0 and x != 1:
-            raise DataError(f"STEPD.update: x must be 1 (error) or 0 (correct); got {x!r}.")
+            raise self._refuse(x, "x")
         e = 1 if x else 0
         if self._drift:
             self._reset_state()
@@ -140,16 +141,36 @@ class STEPD(DriftDetector):
     def update_many(self, xs: Iterable[float]) -> np.ndarray:
         """Feed every value of ``xs`` in order; return the indices where drift fired.
 
-        Vectorised: the counts come from cumulative sums, the test statistic from the same
-        floating-point operations as :meth:`update`, block by block, restarting after each
-        drift. Gives the indices, warning and state of a loop of :meth:`update`."""
-        arr = np.asarray(xs, dtype=float).ravel()
-        bad = np.flatnonzero((arr != 0) & (arr != 1))
-        stop = int(bad[0]) if bad.size else arr.size
-        hits = self._run(arr[:stop].astype(np.int64))
-        if bad.size:
-            self.update(float(arr[stop]))  # raises DataError, after the values before it were fed
-        return np.asarray(hits, dtype=np.int64)
+        Run by a compiled kernel when numba is installed; otherwise vectorised: the counts
+        come from cumulative sums, the test statistic from the same floating-point operations
+        as :meth:`update`, block by block, restarting after each drift. Either way, the
+        indices, warning and state of a loop of :meth:`update`. Every value is checked before
+        the first is used."""
+        values = self._checked(xs)
+        fn = _stepd_run.select(values.size)
+        if fn is not None:
+            return self._kernel(fn, values)
+        return np.asarray(self._run(values.astype(np.int64)), dtype=np.int64)
+
+    def _accepts(self, values: np.ndarray) -> np.ndarray:
+        return _is_bit(values)
+
+    def _refuse(self, x: float, name: str) -> Exception:
+        return _bad_data("STEPD", x, name, "1 (error) or 0 (correct)")
+
+    def _kernel(self, fn: Callable[..., Any], values: Any) -> np.ndarray:
+        """Run ``fn`` (:func:`_stepd_run`, compiled or pure) over ``values``."""
+        ring = np.zeros(self.window_size, dtype=np.int64)
+        ring[:len(self._recent)] = list(self._recent)
+        hits = np.empty(len(values), dtype=np.int64)
+        out = fn(values, hits, self.window_size, self.alpha_warning, self.alpha_drift, self._t_drift - 1e-6,
+                 self._drift, self._warning, ring, 0, len(self._recent), self.n_older, self.errors_older,
+                 self.errors_recent, self.p_value)
+        self._drift, self._warning, head, length = out[:4]
+        self.n_older, self.errors_older, self.errors_recent = (int(v) for v in out[4:7])
+        self.p_value = out[7]
+        self._recent = collections.deque(np.roll(ring, -head)[:length].tolist())
+        return hits[:out[8]].copy()
 
     def _run(self, new: np.ndarray) -> list[int]:
         if new.size == 0:
@@ -212,6 +233,53 @@ class STEPD(DriftDetector):
             self.p_value = float(p)
         self._drift = drift
         self._warning = not drift and self.p_value < self.alpha_warning and self.n_older >= self.window_size
+
+
+@kernel
+def _stepd_run(xs: Any, hits: Any, w: int, alpha_w: float, alpha_d: float, t_near: float, drift: bool,
+               warning: bool, ring: Any, head: int, length: int, n_older: int, e_older: int, e_recent: int,
+               p_value: float) -> tuple[Any, ...]:
+    """STEPD over ``xs``, the recent window a ring buffer (``length`` bits from ``head`` in
+    ``ring``): the drift indices go to ``hits``; returns the state and their number.
+
+    The exact p-value (an ``erfc``) is computed only where the statistic is above ``t_near``,
+    just below the drift's critical value, and at the last value, whose p-value and warning
+    are the state left behind; elsewhere it cannot fire, and what it was is overwritten."""
+    k, last = 0, len(xs) - 1
+    for i, x in enumerate(xs):
+        if drift:
+            head = length = n_older = e_older = e_recent = 0
+            p_value = nan
+            drift = False
+        e = 0 if x == 0.0 else 1
+        if length == w:
+            old = ring[head]
+            head = head + 1 if head + 1 < w else 0
+            length -= 1
+            n_older += 1
+            e_older += old
+            e_recent -= old
+        at = head + length
+        ring[at - w if at >= w else at] = e
+        length += 1
+        e_recent += e
+        warning = False
+        if n_older >= w:
+            ro, rr = n_older - e_older, length - e_recent
+            acc_old, acc_recent = ro / n_older, rr / length
+            p_value = 1.0
+            if acc_recent < acc_old:
+                inv = 1.0 / n_older + 1.0 / length
+                p = (ro + rr) / (n_older + length)
+                t = (acc_old - acc_recent - inv / 2.0) / sqrt(p * (1.0 - p) * inv)
+                if t > t_near or i == last:
+                    p_value = 0.5 * erfc(t / _SQRT2)
+            drift = p_value < alpha_d
+            warning = not drift and p_value < alpha_w
+            if drift:
+                hits[k] = i
+                k += 1
+    return drift, warning, head, length, n_older, e_older, e_recent, p_value, k
 
 
 def _p_value(no: int, eo: int, nr: int, er: int) -> float:
