@@ -156,6 +156,43 @@ def table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+FROUROS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".venv-frouros", "bin", "python")
+
+
+def frouros(n: int, repeats: int, only: list[str]) -> dict[str, Any] | None:
+    """Time frouros in its own venv (``peer_frouros.py``, same stream and seed), or None when
+    ``bash bench/setup_peers.sh frouros`` has not been run."""
+    import json
+    import subprocess
+
+    if not os.path.exists(FROUROS):
+        return None
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "peer_frouros.py")
+    cmd = [FROUROS, script, "--n", str(n), "--seed", str(SEED), "--repeats", str(repeats)]
+    if only:
+        cmd += ["--only", ",".join(only)]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    result: dict[str, Any] = json.loads(out.stdout)
+    return result
+
+
+def frouros_table(rows: list[dict[str, Any]], peer: dict[str, Any]) -> str:
+    lines = [f"frouros {peer['frouros_version']} (numpy {peer['numpy']}, its own venv):", "",
+             "| detector | N | frouros `update` | driftline `update` ÷ frouros | `update_many` (numba) "
+             "÷ frouros | drifts (frouros) |", "|---|---:|---:|---:|---:|---:|"]
+    ours = {r["detector"]: r for r in rows}
+    for name, f in peer["detectors"].items():
+        r = ours.get(name)
+        if r is None:
+            continue
+        per_s = f["updates_per_s"]
+        mine = r["n"] / r["dl_update_s"]
+        many = r["n"] / r["many_s"] if r.get("many_s") else None
+        lines.append(f"| {name} | {f['n']:,} | {rate(f['n'], f['seconds'])} | {mine / per_s:.1f}× | "
+                     + (f"{many / per_s:,.0f}× | " if many else "— | ") + f"{f['drifts']} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=1_000_000, help="stream length (default 1,000,000)")
@@ -164,6 +201,8 @@ def main() -> None:
     ap.add_argument("--only", default="", help="comma-separated detector names")
     ap.add_argument("--warm-cache", action="store_true",
                     help="keep numba's on-disk cache (the first call then loads the kernel from it)")
+    ap.add_argument("--no-frouros", action="store_true",
+                    help="skip frouros (run otherwise when bench/.venv-frouros exists)")
     args = ap.parse_args()
     if not args.warm_cache:  # before numba is imported: a cold compile on the first call
         os.environ["NUMBA_CACHE_DIR"] = tempfile.mkdtemp(prefix="driftline-numba-")
@@ -184,6 +223,10 @@ def main() -> None:
         rows.append(row)
         print(f"# {name}: done (N={n:,})", file=sys.stderr, flush=True)
     print(table(rows))
+    if not args.no_frouros:
+        peer = frouros(args.n, args.repeats, [s for s in args.only.split(",") if s])
+        print("\n" + (frouros_table(rows, peer) if peer else
+                      "frouros: not installed (bash bench/setup_peers.sh frouros); skipped"))
     print(f"# finished {time.strftime('%Y-%m-%d %H:%M:%S %Z')}; load average {os.getloadavg()[0]:.2f}")
 
 
