@@ -23,6 +23,7 @@ import numpy as np
 
 from driftline.errors import DataError, ParameterError
 from driftline.streaming._base import _plain, _walk
+from driftline.streaming._checks import _check_int as check_int
 
 __all__ = ["OUTLIER_STATE_SCHEMA", "OutlierScorer"]
 
@@ -292,14 +293,6 @@ class OutlierScorer:
 
     def _set_model(self, state: dict[str, Any]) -> None:  # pragma: no cover
         raise NotImplementedError
-
-
-def check_int(name: str, value: object, low: int, fix: str = "") -> int:
-    """``value`` as an int, or a :class:`ParameterError` naming ``name`` unless it is an
-    integer >= ``low``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ParameterError.invalid(name, value, f"an integer >= {low}", fix)
-    return int(value)
 
 
 def check_seed(seed: object) -> int | None:
