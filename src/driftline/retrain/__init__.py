@@ -7,6 +7,7 @@ Examples
 {'accuracy': 0.5}
 """
 
+from driftline.retrain._adaptive import DriftAdaptive, ModelSwap
 from driftline.retrain._loop import (
     RetrainOutcome,
     decide,
@@ -32,6 +33,8 @@ from driftline.retrain._stateful import (
 
 __all__ = [
     "TRAINING_MODES",
+    "DriftAdaptive",
+    "ModelSwap",
     "RegisterResult",
     "RetrainOutcome",
     "TrainingError",
