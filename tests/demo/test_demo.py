@@ -79,6 +79,27 @@ def test_the_four_stages_retrain_as_their_policies_say(demo):
     assert result.stages[1]["champion"] == 2  # promoted, rolled back, and forward again
 
 
+def test_the_detectors_watch_the_labelled_errors_and_the_outlier_share(demo):
+    _, result, _ = demo
+    phases = [p for st in result.stages.values() for p in st["phases"]]
+    assert all(p["concept_drifts"] == 0 for p in phases if p["phase"] == "stable")
+    # defaults twice as common, then a new concept: the error stream changes, label by label
+    assert any(p["concept_drifts"] for p in phases if p["phase"] != "stable")
+    stable = [p["outlier_share"] for p in phases if p["phase"] == "stable"]
+    assert all(s is not None and s < 0.05 for s in stable), stable
+
+
+def test_the_streams_part_runs_on_a_drifting_generator(demo):
+    _, result, _ = demo
+    s = result.streams
+    assert s["change_at"] == 5_000 and s["rows"] == 10_000  # --fast
+    for name in ("ADWIN", "HDDM_A", "PageHinkley"):
+        d = s["detectors"][name]
+        assert d["false_alarms"] == 0 and 0 <= d["delay"] < 2_000, (name, d)
+    assert s["swaps"] and all(w >= s["change_at"] for w in s["swaps"])
+    assert s["accuracy_after"]["adaptive"] > s["accuracy_after"]["fixed"] + 0.03
+
+
 def test_a_challenger_is_rejected_and_a_rollback_happens(demo):
     _, result, _ = demo
     stage = result.stages[1]
@@ -93,6 +114,7 @@ def test_reports_summary_and_the_running_service(demo):
     assert len(result.reports) == 5 and all(p.endswith(".html") for p in result.reports)
     summary = json.loads((out / "demo-summary.json").read_text())
     assert set(summary["stages"]) == {"1", "2", "3", "4"}
+    assert summary["streams"]["detectors"]["ADWIN"]["first_alarm"] >= 5_000
     assert seen["/ui/"][0] == 200 and "loans-stage-4" in seen["/ui/"][1]
     assert "rollback" in seen["/ui/models/loans-stage-1/timeline"][1]
     assert 'driftline_predictions_total{model="loans-stage-1"' in seen["/metrics"][1]

@@ -45,12 +45,14 @@ class DemoResult:
     url: str = ""
     stages: dict[int, dict[str, Any]] = field(default_factory=dict)
     reports: list[str] = field(default_factory=list)
+    streams: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (written to ``demo-summary.json``)."""
         return {"folder": str(self.folder), "url": self.url, "seconds": round(self.seconds, 1),
-                "stages": {str(k): v for k, v in self.stages.items()}, "reports": self.reports}
+                "stages": {str(k): v for k, v in self.stages.items()}, "reports": self.reports,
+                "streams": self.streams}
 
 
 class _Say:
@@ -134,6 +136,9 @@ def run_demo(out: str | Path = "demo-output", *, stages: Sequence[int] = (1, 2, 
             for p in projects:
                 result.stages[p.stage] = _stage(p, client, rows, t0, nightly, say, result,
                                                 first=p is projects[0])
+        from driftline.demo._streams import run_streams
+
+        result.streams = run_streams(say, fast=fast)
         result.seconds = time.perf_counter() - started
         _summary(result, projects, say, keep_running)
         (out / "demo-summary.json").write_text(json.dumps(result.to_dict(), indent=2, default=str))
@@ -269,11 +274,19 @@ def _narrate(key: str, turn: dict[str, Any], registry: Any, p: StageProject, say
         say(f"    monitor: {drift}; label drift: {'yes' if label.get('drifted') else 'no'}"
             f"; realized ROC AUC {_fmt(auc)} on {s.get('n_labelled', 0)} labelled rows "
             f"(holdout {_fmt(holdout)}); label coverage {_fmt(s.get('label_coverage'), '.0%')}")
+        outliers = full.get("outliers") or {}
+        if outliers.get("high"):
+            say(f"      outliers: {outliers['share']:.1%} of the window's rows (about "
+                f"{outliers['expected']:.0%} expected)")
         for kind, action in (full.get("actions") or {}).items():
             say(f"      recommended ({kind}): {action}")
         if auc is not None and holdout is not None and auc < 0.9 * holdout:
             say(f"      performance drop: realized ROC AUC {auc:.3f} is far below the holdout's "
                 f"{holdout:.3f}; the labels show that the model is wrong now")
+    for drift in (turn.get("concept") or {}).get("drifts") or []:
+        say(f"    concept drift ({drift['detector']} on the labelled errors, as they arrived): "
+            f"at label {drift['index']:,}, error {_fmt(drift['error_before'])} -> "
+            f"{_fmt(drift['error_after'])}")
     d = turn["decision"]
     reasons = "; ".join(d.get("reasons") or [])[:160]
     say(f"    decision: {d['action']}" + (f" ({d.get('trigger')}, {d.get('mode')})"
@@ -287,7 +300,9 @@ def _narrate(key: str, turn: dict[str, Any], registry: Any, p: StageProject, say
     return {"phase": key, "dataset_drift": s.get("dataset_drift"), "drifted": drifted,
             "label_drift": label.get("drifted"), "roc_auc": auc,
             "label_coverage": s.get("label_coverage"), "decision": d["action"],
-            "trigger": d.get("trigger"), "retrain": retrain}
+            "trigger": d.get("trigger"), "retrain": retrain,
+            "concept_drifts": len((turn.get("concept") or {}).get("drifts") or []),
+            "outlier_share": (full.get("outliers") or {}).get("share")}
 
 
 def _coverage(seen: dict[str, list[Any]], say: _Say) -> None:
