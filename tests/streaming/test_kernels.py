@@ -247,6 +247,23 @@ def test_without_numba_the_pure_path_runs_and_agrees():
     assert error.endswith("pip install 'driftline[fast]'")
 
 
+@pytest.mark.parametrize("offset", [1e8, 1e15])
+def test_adwin_kernel_agrees_when_sums_cancel(offset):
+    """The compiled ADWIN's screen takes the newer part's sum as ``total - u0``, not as the
+    chain of subtractions that the exact test computes; where sums cancel (a large offset,
+    or large values of both signs) the two differ most, and it still fires where update does."""
+    rng = np.random.default_rng(int(np.log10(offset)))
+    steps = np.repeat(rng.normal(0.0, 1.0, 8), 500)
+    signs = rng.choice([-1.0, 1.0], steps.size)
+    for xs in (offset + steps + rng.normal(0.0, 0.5, steps.size), signs * offset + steps):
+        for params in ({"clock": 4}, {"clock": 1, "max_buckets": 2, "min_window_length": 1}):
+            looped = ADWIN(**params)
+            drifts, _ = _run(looped, xs.tolist())
+            det = ADWIN(**params)
+            assert _many(det, xs, "compiled") == drifts
+            assert det.to_state() == looped.to_state()
+
+
 @pytest.mark.parametrize("scale", [1e-300, 1e-150, 1e-9, 1.0, 1e9, 1e150, 1e300])
 def test_adwin_kernel_agrees_at_every_scale(scale):
     """The compiled ADWIN screens splits with products of sums; at any magnitude (where the

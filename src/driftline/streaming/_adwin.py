@@ -23,6 +23,7 @@ _CHUNK = (1024, 8192)
 # ring of at least _MIN_SLOTS slots.
 _MAX_ROWS, _MIN_SLOTS = 64, 8
 _SLACK = 2.0 ** -48  # the allowance of the split screen for rounding errors, relative to |u| n
+_ALL_DIRTY = 1 << 62  # the kernel's mark for "lay every row out again at the next screen"
 
 
 class ADWIN(DriftDetector):
@@ -196,11 +197,13 @@ class ADWIN(DriftDetector):
         for r, (t, v) in enumerate(zip(self._totals, self._vars, strict=True)):
             at = r * slots
             totals[at:at + len(t)], variances[at:at + len(v)], counts[r] = t, v, len(t)
-        hits = np.empty(len(values), dtype=np.int64)
+        hits = np.empty(len(values) // self.clock + 1, dtype=np.int64)  # at most one a check
+        flat = np.zeros((4, rows * slots))  # the window oldest first, for the screen of the checks
+        flat[2] = np.arange(2.0, rows * slots + 2.0)
         self._drift, n_rows, self._width, self._total, self._variance, self._tick, k = fn(
             values, hits, self.delta, self.clock, self.max_buckets, float(self.min_window_length),
             self.grace_period, self._drift, totals, variances, heads, counts, slots - 1, len(self._totals),
-            self._width, self._total, self._variance, self._tick)
+            self._width, self._total, self._variance, self._tick, flat, np.zeros(rows, dtype=np.int64))
         rows_at = [r * slots + (heads[r] + np.arange(counts[r])) % slots for r in range(n_rows)]
         self._totals = [totals[i].tolist() for i in rows_at]
         self._vars = [variances[i].tolist() for i in rows_at]
@@ -380,79 +383,141 @@ class ADWIN(DriftDetector):
 @kernel
 def _adwin_run(xs: Any, hits: Any, delta: float, clock: int, mb: int, ell: float, grace: int, drift: bool,
                totals: Any, variances: Any, heads: Any, counts: Any, mask: int, n_rows: int, width: float,
-               total: float, variance: float, tick: int) -> tuple[Any, ...]:
-    """ADWIN over ``xs`` (``update`` in one loop): the drift indices go to ``hits``; returns
+               total: float, variance: float, tick: int, flat: Any, row_at: Any) -> tuple[Any, ...]:
+    r"""ADWIN over ``xs`` (``update`` in one loop): the drift indices go to ``hits``; returns
     the state and their number.
 
     The histogram is flat: row ``r`` is a ring of ``mask + 1`` slots (a power of two) from
     ``r * (mask + 1)`` in ``totals`` and ``variances``, holding ``counts[r]`` summaries, the
-    oldest at ``heads[r] & mask``."""
+    oldest at ``heads[r] & mask``. The values between two checks are inserted in one tight
+    loop, row 0's ring in local variables; ``_compress`` is inline, ``t / size`` computed as
+    ``t * (1 / size)``: ``size`` is a power of two, so both are the exact quotient rounded
+    once, the same number.
+
+    A check first screens all splits at once, without a branch or a division (a loop the
+    compiler vectorises), and runs ``_adwin_split`` (the exact test, with its own screen)
+    only when some split gets past; it is inline too, since a call costs about as much. The
+    screen is that of ``_adwin_split`` with one more allowance: its ``u1``, the newer part's
+    total, is ``total - u0`` instead of the chain of subtractions from ``total`` that
+    ``_adwin_split`` computes, so that no split waits for the one before it. With
+    :math:`\epsilon = 2^{-53}`, :math:`T` = ``total`` and :math:`A_k` the sum of the absolute
+    totals of the :math:`k` oldest summaries, each step of a chain errs by at most
+    :math:`\epsilon` times its result, so the two ``u1`` differ by at most about
+    :math:`\epsilon (k (|T| + 2 A_k) + |u_1|)`; ``q`` is enlarged by ``n0`` times ``_SLACK``
+    (:math:`32 \epsilon`) times :math:`(k + 1) (|T| + 2 A_k) + |u_1|`, which also covers the
+    rounding of that allowance. An overflow gives inf or nan, which pass.
+
+    For the screen the window is laid out oldest first in ``flat``: row 0 holds ``u0`` at each
+    split (the same chain of additions from the oldest summary as in ``_adwin_split``), row 1
+    ``n0`` (exact: sums of powers of two, and so is ``width - n0``), row 2 :math:`k + 1`
+    (filled by the caller) and row 3 :math:`2 A_k`; row ``r`` of the histogram starts at
+    ``row_at[r]``. A check lays out again only the rows up to ``dirty``, the highest one
+    changed since the last check (32 inserts change about 6 of some 20 rows)."""
     k = 0
     until = clock - tick % clock  # updates to the next check (tick % clock == 0)
     low_at, low = inf, 0.0  # a lower bound of dprime for widths in [low_at, 2 low_at)
-    for i, x in enumerate(xs):
+    i, n = 0, len(xs)
+    dirty = _ALL_DIRTY  # the highest row changed since the screen last laid the window out
+    while i < n:  # the values up to the next check, then the check
         if drift:
             drift, n_rows, width, total, variance, tick, until = False, 1, 0.0, 0.0, 0.0, 0, clock
             heads[0] = counts[0] = 0
-        c = counts[0]  # ADWIN._insert
-        at = (heads[0] + c) & mask
-        totals[at], variances[at] = x, 0.0
-        counts[0] = c + 1
-        width += 1.0
-        inc = 0.0
-        if width > 1.0:
-            d = x - total / (width - 1.0)
-            inc = (width - 1.0) * d * d / width
-        variance += inc
-        total += x
-        if c == mb:
-            n_rows = _adwin_compress(totals, variances, heads, counts, mask, n_rows, mb)
-        tick += 1
-        until -= 1
+            dirty = _ALL_DIRTY
+        end = min(n, i + until)
+        h0, c0 = heads[0], counts[0]  # row 0's ring, kept in registers over the segment
+        for j in range(i, end):
+            x = xs[j]
+            at = (h0 + c0) & mask  # ADWIN._insert
+            totals[at], variances[at] = x, 0.0
+            c0 += 1
+            width += 1.0
+            inc = 0.0
+            if width > 1.0:
+                d = x - total / (width - 1.0)
+                inc = (width - 1.0) * d * d / width
+            variance += inc
+            total += x
+            if c0 > mb:  # ADWIN._compress, row 0 being full (t / size as t * inv)
+                a0, a1 = h0 & mask, (h0 + 1) & mask
+                t0, t1 = totals[a0], totals[a1]
+                merged_var = variances[a0] + variances[a1] + 0.5 * (t0 - t1) * (t0 - t1)
+                h0, c0 = h0 + 2, mb - 1
+                row, size, inv = 1, 2.0, 0.5
+                while True:  # put the merged summary into the next row; merge that row if full
+                    if row == n_rows:
+                        heads[row] = counts[row] = 0
+                        n_rows += 1
+                    base, head, c = row * (mask + 1), heads[row], counts[row]
+                    at = base + ((head + c) & mask)
+                    totals[at], variances[at] = t0 + t1, merged_var
+                    if c != mb:
+                        counts[row] = c + 1
+                        break
+                    a0, a1 = base + (head & mask), base + ((head + 1) & mask)
+                    t0, t1 = totals[a0], totals[a1]
+                    mu1, mu2 = t0 * inv, t1 * inv
+                    merged_var = variances[a0] + variances[a1] + size * 0.5 * (mu1 - mu2) * (mu1 - mu2)
+                    heads[row], counts[row] = head + 2, mb - 1
+                    row, size, inv = row + 1, size * 2.0, inv * 0.5
+                dirty = max(dirty, row)
+        heads[0], counts[0] = h0, c0
+        dirty = max(dirty, 0)
+        tick += end - i
+        until -= end - i
+        i = end
         if until == 0:
             until = clock
             if width > grace:
                 if width >= 2.0 and not low_at <= width < 2.0 * low_at:
                     low_at, low = width, log(2.0 * log(width) / delta)
-                while _adwin_split(totals, heads, counts, mask, n_rows, width, total, variance, delta, ell,
-                                   low if low_at <= width else 0.0):
-                    drift = True  # ADWIN._cut
+                bound = low if low_at <= width else 0.0
+                while True:  # ADWIN._cut: the screen (see above), then the exact test
+                    start = min(dirty, n_rows - 1)  # lay out rows start..0 again
+                    pos, u0, n0, s = (row_at[start] if start < n_rows - 1 else 0), 0.0, 0.0, 0.0
+                    if pos:
+                        u0, n0, s = flat[0, pos - 1], flat[1, pos - 1], 0.5 * flat[3, pos - 1]
+                    size = float(1 << start)
+                    for row in range(start, -1, -1):
+                        row_at[row] = pos
+                        base, head = row * (mask + 1), heads[row]
+                        for j in range(counts[row]):
+                            t = totals[base + ((head + j) & mask)]
+                            u0 += t
+                            n0 += size
+                            s += abs(t)
+                            flat[0, pos], flat[1, pos], flat[3, pos] = u0, n0, 2.0 * s
+                            pos += 1
+                        size *= 0.5
+                    dirty = -1
+                    found = 1
+                    scale = 2.0 * (variance / width) * bound * (1.0 - 1e-9)
+                    if 1e-100 < scale < 1e100:
+                        scale *= width - 2.0 * ell + 2.0
+                        hi = pos - 1  # not the split after the newest summary, nor those with n1 < ell
+                        while hi > 0 and width - flat[1, hi - 1] < ell:
+                            hi -= 1
+                        tt, e1 = abs(total), 1.0 - ell
+                        found = 0
+                        for sp in range(hi):  # from 0, so that the compiler vectorises the loop
+                            u0, n0 = flat[0, sp], flat[1, sp]
+                            n1 = width - n0
+                            u1 = total - u0
+                            q = abs(u0 * n1 - u1 * n0) + _SLACK * (
+                                abs(u0) * n1 + (abs(u1) + flat[2, sp] * (tt + flat[3, sp])) * n0)
+                            p = n0 * n1
+                            dd = q * q * (n0 + e1) * (n1 + e1) - scale * p * p
+                            found += 0 if dd < 0.0 or n0 < ell else 1  # nan passes
+                    if not found or not _adwin_split(totals, heads, counts, mask, n_rows, width, total,
+                                                     variance, delta, ell, bound):
+                        break
+                    drift = True
                     n_rows, width, total, variance = _adwin_drop(totals, variances, heads, counts, mask,
                                                                  n_rows, width, total, variance)
+                    dirty = _ALL_DIRTY
                 if drift:
-                    hits[k] = i
+                    hits[k] = i - 1
                     k += 1
     return drift, n_rows, width, total, variance, tick, k
-
-
-@kernel
-def _adwin_compress(totals: Any, variances: Any, heads: Any, counts: Any, mask: int, n_rows: int,
-                    mb: int) -> int:
-    """ADWIN._compress, row 0 being full: merge the two oldest summaries of each full row
-    into one of the next row; returns the number of rows.
-
-    ``t / size`` is computed as ``t * (1 / size)``: ``size`` is a power of two, so both are
-    the exact quotient rounded once, the same number."""
-    row, size, inv = 0, 1.0, 1.0
-    while True:
-        base, head = row * (mask + 1), heads[row]
-        a0, a1 = base + (head & mask), base + ((head + 1) & mask)
-        t0, t1 = totals[a0], totals[a1]
-        mu1, mu2 = t0 * inv, t1 * inv
-        merged_var = variances[a0] + variances[a1] + size * 0.5 * (mu1 - mu2) * (mu1 - mu2)
-        heads[row] = head + 2
-        counts[row] = mb - 1
-        row += 1
-        if row == n_rows:
-            heads[row] = counts[row] = 0
-            n_rows += 1
-        c = counts[row]
-        at = row * (mask + 1) + ((heads[row] + c) & mask)
-        totals[at], variances[at] = t0 + t1, merged_var
-        counts[row] = c + 1
-        if c != mb:
-            return n_rows
-        size, inv = size * 2.0, inv * 0.5
 
 
 @kernel
