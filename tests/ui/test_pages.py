@@ -63,7 +63,11 @@ def test_pages_show_the_seeded_history(seeded, client_for):
     assert set(heat["data"][0]["y"]) == {"income", "age", "debt_ratio", "region", "purpose",
                                          "has_mortgage"}
     assert "recommended action" in drift and "Label drift" in drift and "Prediction drift" in drift
+    assert any(n.startswith("Share of outlier rows") for n in names)
     perf = client.get("/ui/models/credit/performance").text
+    # the labels of the drifted half are flipped: the detector on the errors found it
+    assert "Concept drift on the labelled errors" in perf and "ADWIN has seen 1,800" in perf
+    assert "No concept drift found." not in perf
     roc = next(f for f in figures(perf) if f["layout"]["title"]["text"].startswith("roc_auc"))
     band_lower, band_upper, realized = roc["data"][1]["y"], roc["data"][0]["y"], roc["data"][2]["y"]
     assert all(lo <= v <= hi for lo, v, hi in zip(band_lower, realized, band_upper, strict=True))

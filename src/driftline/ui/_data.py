@@ -77,6 +77,14 @@ def drift_page(view: ModelView, window_id: int | None = None, feature: str | Non
         "share": charts.lines("Share of drifted features per window", [
             {"name": "drift share", "x": bx, "y": by, "mode": "lines+markers"}],
             y_format=".0%")}
+    outliers = [(w["summary"] or {}).get("outlier_share") for w in windows]
+    if any(v is not None for v in outliers):
+        ox, oy = charts.bucket([v or 0.0 for v in x],
+                               [math.nan if v is None else v for v in outliers], how="max")
+        figures["outliers"] = charts.lines(
+            "Share of outlier rows per window (Half-Space Trees on the reference; about 1% "
+            "while nothing changed)", [{"name": "outlier share", "x": ox, "y": oy,
+                                        "mode": "lines+markers"}], y_format=".1%")
     groups = _columns([w["id"] for w in windows], x)
     scores = view.store.feature_scores(view.name, [w["id"] for w in windows])
     col_of = {rid: j for j, g in enumerate(groups) for rid in g}
@@ -192,7 +200,13 @@ def performance_page(view: ModelView, *, limit: int = 1_000) -> dict[str, Any]:
     holdout = {} if champion is None else dict(champion.metrics)
     latest = {k: (m["y"][-1], m["lo"][-1], m["hi"][-1]) for k, m in metrics.items()}
     errors = [((w["summary"] or {}).get("performance") or {}).get("error") for w in windows]
+    state = view.store.stream_state(view.name, "concept_drift") or {}
+    recent = state.get("recent") or []
+    drifts = [e["payload"] for e in view.store.events(view.name, "concept_drift", limit=20)]
     return {"figures": figures, "n_windows": len(windows),
+            "concept": {"drifts": list(reversed(drifts)), "detector": state.get("detector"),
+                        "seen": state.get("n_seen"), "version": state.get("version"),
+                        "error": sum(recent) / len(recent) if recent else None},
             "error": next((e for e in reversed(errors) if e), None),
             "coverage": next((c for c in reversed(coverage) if c is not None), None),
             "holdout": holdout, "latest": latest,

@@ -103,6 +103,8 @@ def drift_body(model: str, data: Mapping[str, Any]) -> str:
     prediction drift."""
     figs = data["figures"]
     parts = [f'<section class="card">{chart("share", figs.get("share"))}</section>']
+    if figs.get("outliers"):
+        parts.append(f'<section class="card">{chart("outliers", figs["outliers"])}</section>')
     hidden = data["hidden_features"]
     parts.append('<section class="card">' + chart("heatmap", figs.get("heatmap")) + (
         f'<p class="note">{hidden} quieter features are not shown.</p>' if hidden else "")
@@ -161,7 +163,29 @@ def performance_body(model: str, data: Mapping[str, Any]) -> str:
     est = ('<p class="note">Estimated performance (without labels) is not configured for this '
            "model; it appears beside the realized metrics once estimation is enabled.</p>")
     grid = "".join(f'<section class="card">{chart(k, f)}</section>' for k, f in figs.items())
-    return f'<section class="card">{summary}{note}{est}</section><div class="grid">{grid}</div>'
+    return (f'<section class="card">{summary}{note}{est}</section>{_concept(data["concept"])}'
+            f'<div class="grid">{grid}</div>')
+
+
+def _count(v: Any) -> str:
+    return f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else fmt(v)
+
+
+def _concept(c: Mapping[str, Any]) -> str:
+    """The concept-drift detector on the labelled errors: what it has seen, and its drifts."""
+    if not c.get("detector"):
+        return ('<section class="card"><h2>Concept drift on the labelled errors</h2><p class="empty">'
+                "The detector has seen no label of the champion's predictions yet.</p></section>")
+    rows = [[esc(str(d.get("at", ""))[:19].replace("T", " ")), esc(d.get("detector")),
+             f"v{esc(d.get('version'))}", _count(d.get("index")), fmt(d.get("error_before")),
+             fmt(d.get("error_after"))] for d in c["drifts"]]
+    head = (f'<p>{esc(c["detector"])} has seen {_count(c.get("seen"))} labelled errors of '
+            f'v{esc(c.get("version"))}, as the labels arrived; the latest error: '
+            f'{fmt(c.get("error"))}.</p>')
+    return ('<section class="card"><h2>Concept drift on the labelled errors</h2>' + head
+            + table(["found at", "detector", "version", "label", "error before", "error after"],
+                    rows, empty="No concept drift found.") + "<p class=\"note\">Newest first; the "
+            "label is its position in the version's stream of labelled errors.</p></section>")
 
 
 def training_body(model: str, data: Mapping[str, Any], csrf: str, admin: bool) -> str:
