@@ -141,3 +141,17 @@ def test_update_many_takes_lists_arrays_and_nothing(cls):
     assert empty.dtype == np.int64 and empty.size == 0
     with pytest.raises(DataError, match="xs must be a sequence of numbers"):
         _make(cls).update_many(["a", "b"])
+
+
+@pytest.mark.parametrize("cls", DETECTORS, ids=lambda c: c.__name__)
+def test_integer_and_bool_arrays_give_what_floats_give(cls):
+    """Detectors that take any finite number skip the check for integer arrays (every integer
+    is finite); the hits and the state are those of the same values as floats."""
+    xs = _stream(13, 2_000)
+    as_float, as_int, as_bool = _make(cls), _make(cls), _make(cls)
+    expected = as_float.update_many(xs).tolist()
+    assert as_int.update_many(xs.astype(np.int64)).tolist() == expected
+    assert as_bool.update_many(xs.astype(bool)).tolist() == expected
+    assert as_int.to_state() == as_float.to_state() == as_bool.to_state()
+    if cls._takes_any_finite:  # large integers are finite too
+        _make(cls).update_many(np.array([2**62, -(2**62), 0], dtype=np.int64))

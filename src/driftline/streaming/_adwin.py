@@ -181,6 +181,8 @@ class ADWIN(DriftDetector):
                 pos += last + 1
         return np.asarray(hits, dtype=np.int64)
 
+    _takes_any_finite = True
+
     def _accepts(self, values: np.ndarray) -> np.ndarray:
         return _is_finite(values)
 

@@ -143,11 +143,16 @@ class DriftDetector:
         """``xs`` as a float64 vector, every value checked as :meth:`update` checks one; the
         first bad value raises the error ``update`` raises, named ``xs[i]``."""
         values = _floats(xs)
+        if self._takes_any_finite and getattr(getattr(xs, "dtype", None), "kind", "") in ("b", "i", "u"):
+            return values  # integers (and bools) convert to finite floats: nothing to refuse
         ok = self._accepts(values)
         if ok is not None and not ok.all():
             i = int(np.argmin(ok))
             raise self._refuse(values[i].item(), f"xs[{i}]")
         return values
+
+    #: Whether ``update`` takes every finite number (then an integer array needs no check).
+    _takes_any_finite: ClassVar[bool] = False
 
     def _accepts(self, values: np.ndarray) -> np.ndarray | None:
         """Where ``update`` takes the values (None: it takes any float)."""

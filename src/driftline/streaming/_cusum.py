@@ -150,6 +150,8 @@ class CUSUM(DriftDetector):
             self._drift, self.n, self.mean, self._m2, self._up, self._down)
         return hits[:k].copy()
 
+    _takes_any_finite = True
+
     def _accepts(self, values: np.ndarray) -> np.ndarray:
         return _is_finite(values)
 

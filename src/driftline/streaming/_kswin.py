@@ -197,6 +197,8 @@ class KSWIN(DriftDetector):
             pos += stop + 1
         return np.asarray(hits, dtype=np.int64)
 
+    _takes_any_finite = True
+
     def _accepts(self, values: np.ndarray) -> np.ndarray:
         return ~np.isnan(values)
 

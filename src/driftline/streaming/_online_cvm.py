@@ -168,6 +168,8 @@ class OnlineCVM(DriftDetector):
         self._statistic = float(_cvm(np.asarray(self._sorted, dtype=float), len(self._reference)))
         self._drift = self._statistic > self._threshold
 
+    _takes_any_finite = True
+
     def _accepts(self, values: np.ndarray) -> np.ndarray:
         return _is_finite(values)
 

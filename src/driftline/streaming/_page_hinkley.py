@@ -157,6 +157,8 @@ class PageHinkley(DriftDetector):
             self.mean, self.sum_increase, self.sum_decrease, self.min_increase, self.max_decrease)
         return hits[:k].copy()
 
+    _takes_any_finite = True
+
     def _accepts(self, values: np.ndarray) -> np.ndarray:
         return ~np.isnan(values)
 
