@@ -284,9 +284,11 @@ def _narrate(key: str, turn: dict[str, Any], registry: Any, p: StageProject, say
             say(f"      performance drop: realized ROC AUC {auc:.3f} is far below the holdout's "
                 f"{holdout:.3f}; the labels show that the model is wrong now")
     for drift in (turn.get("concept") or {}).get("drifts") or []:
+        before, after = drift["error_before"], drift["error_after"]
+        fell = before is not None and after is not None and after < before
         say(f"    concept drift ({drift['detector']} on the labelled errors, as they arrived): "
-            f"at label {drift['index']:,}, error {_fmt(drift['error_before'])} -> "
-            f"{_fmt(drift['error_after'])}")
+            f"at label {drift['index']:,}, error {_fmt(before)} -> {_fmt(after)}"
+            + (" (the error fell: no reason to retrain)" if fell else ""))
     d = turn["decision"]
     reasons = "; ".join(d.get("reasons") or [])[:160]
     say(f"    decision: {d['action']}" + (f" ({d.get('trigger')}, {d.get('mode')})"
