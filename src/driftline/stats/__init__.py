@@ -2,6 +2,8 @@
 
 Every method is a plain function ``method(reference, current, **params) -> TestResult`` and is
 registered by name: :func:`available` lists the names and :func:`get` returns one.
+The multivariate tests (:func:`mmd_multivariate`, :func:`mmd_linear`) compare whole rows and
+give one verdict for all features, so they are not in that per-column registry.
 For monitoring, :func:`fit` prepares a reference once (sorted values, bins, category counts) so
 that each window costs work in proportion to its own size.
 
@@ -40,6 +42,7 @@ from driftline.stats._kuiper import kuiper
 from driftline.stats._linf import linf
 from driftline.stats._mannwhitney import mann_whitney
 from driftline.stats._mmd import mmd
+from driftline.stats._mmd_multi import mmd_linear, mmd_multivariate
 from driftline.stats._psi import psi
 from driftline.stats._registry import MethodSpec, available, get
 from driftline.stats._result import TestResult
@@ -79,6 +82,8 @@ __all__ = [
     "linf",
     "mann_whitney",
     "mmd",
+    "mmd_linear",
+    "mmd_multivariate",
     "psi",
     "total_variation",
     "wasserstein",
