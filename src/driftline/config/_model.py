@@ -242,6 +242,7 @@ class MonitoringConfig(_Section):
     max_segments: int = Field(20, gt=0, le=1000)
     concept_drift: ConceptDriftConfig = Field(default_factory=ConceptDriftConfig)
     outliers: OutlierConfig = Field(default_factory=OutlierConfig)
+    estimate: bool = True
 
     @field_validator("every")
     @classmethod
@@ -257,7 +258,7 @@ TRIGGER_PARAMS: dict[str, tuple[str, ...]] = {
     "on_schedule": ("cron",),
     "on_data_drift": ("features", "share", "persistence"),
     "on_performance_degradation": ("metric", "max_drop", "relative", "persistence", "min_coverage",
-                                   "higher_is_better", "concept_drift"),
+                                   "higher_is_better", "concept_drift", "estimated"),
     "on_concept_drift": ("min_events", "detectors", "worse_only"),
     "on_new_data": ("min_rows",),
     "on_model_age": ("max_age",),
@@ -319,6 +320,7 @@ class TriggerConfig(_Section):
     min_rows: int | None = Field(None, ge=1)
     max_age: timedelta | None = None
     concept_drift: bool | None = None
+    estimated: bool | None = None
     min_events: int | None = Field(None, ge=1)
     detectors: list[str] | None = None
     worse_only: bool | None = None

@@ -59,6 +59,7 @@ class MonitorResult:
     actions: Mapping[str, str] = field(default_factory=dict)
     segments: tuple[Mapping[str, Any], ...] = ()
     outliers: Mapping[str, Any] | None = None
+    estimated: Mapping[str, Any] | None = None
     # display aggregates per column (bin counts or top labels on both sides), for the UI
     distributions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, repr=False,
                                                            compare=False)
@@ -84,6 +85,7 @@ class MonitorResult:
             "quality_ok": self.quality_ok, "quality_problems": list(self.quality_problems),
             "actions": dict(self.actions), "segments": [dict(x) for x in self.segments],
             "outliers": None if self.outliers is None else dict(self.outliers),
+            "estimated": None if self.estimated is None else dict(self.estimated),
             "gauges": self.gauges(),
         }
 
@@ -103,6 +105,12 @@ class MonitorResult:
         if self.outliers is not None:
             out.append({"name": "driftline_outlier_share", "labels": m,
                         "value": float(self.outliers["share"])})
+        for metric, value in ((self.estimated or {}).get("metrics") or {}).items():
+            if isinstance(value, (int, float)) and np.isfinite(value):
+                out.append({"name": "driftline_model_performance",
+                            "labels": {**m, "version": str(self.version), "metric": metric,
+                                       "source": "estimated"},
+                            "value": float(value)})
         for name, f in self.features.items():
             score = f.get("score")
             if score is not None and np.isfinite(score):
@@ -139,7 +147,8 @@ class MonitorResult:
                 "prediction_drift": small(self.prediction_drift),
                 "label_drift": small(self.label_drift), "quality_ok": self.quality_ok,
                 "actions": dict(self.actions),
-                "outlier_share": None if self.outliers is None else self.outliers["share"]}
+                "outlier_share": None if self.outliers is None else self.outliers["share"],
+                "estimated": None if self.estimated is None else dict(self.estimated)}
 
 
 def _column_summary(col: Any) -> dict[str, Any]:
@@ -172,6 +181,10 @@ class Monitor:
     min_rows : windows with fewer rows get no verdict.
     min_labels : realized performance and label drift need at least this many labels.
     alpha : the drift tests' significance level.
+    estimate : estimate each window's performance without labels (see
+        :class:`~driftline.monitor._estimated.PerformanceEstimator`: CBPE from the logged
+        scores, DLE for regressors), marked ``source="estimated"``; when labels cover the window
+        too, ``estimated["error"]`` is the estimate minus the realized value per metric.
     outliers : the share of outliers in each window (see :class:`OutlierShare`): ``True`` with
         the defaults, a mapping of its parameters (``quantile``, ``n_trees``, ``height``,
         ``seed``), or ``False``. Needs a numeric feature and 200 reference rows; otherwise
@@ -197,7 +210,7 @@ class Monitor:
                  kinds: Mapping[str, str] | None = None, min_rows: int = 200,
                  min_labels: int = 100, alpha: float = 0.05,
                  segments: Sequence[str] = (), max_segments: int = 20,
-                 outliers: bool | Mapping[str, Any] = True) -> None:
+                 outliers: bool | Mapping[str, Any] = True, estimate: bool = True) -> None:
         from driftline.drift import Reference, Schema
 
         if task not in ("binary", "multiclass", "regression"):
@@ -223,6 +236,12 @@ class Monitor:
         self._kinds = kinds
         self._segment_refs: dict[tuple[str, Any], Any] = {}
         self._outliers = self._outlier_scorer(outliers, reference, kinds)
+        self._estimator = None
+        if estimate:
+            from driftline.monitor._estimated import PerformanceEstimator
+
+            self._estimator = PerformanceEstimator(reference, task=task, target=target,
+                                                   features=self.features, prediction=prediction)
 
     def _outlier_scorer(self, outliers: bool | Mapping[str, Any], reference: pd.DataFrame,
                         kinds: Mapping[str, str]) -> Any:
@@ -281,12 +300,18 @@ class Monitor:
         tested = [v for v in features.values() if v["tested"]]
         segments = self._segments(window, labelled, labels) if self.segments else ()
         outliers = None if self._outliers is None else self._outliers.measure(window)
+        estimated = None if self._estimator is None else self._estimator.estimate(window)
+        if estimated is not None and performance:
+            estimated["error"] = {k: v - float(performance[k])
+                                  for k, v in estimated["metrics"].items()
+                                  if isinstance(performance.get(k), (int, float))}
         return MonitorResult(
             **base, dataset_drift=bool(report.drifted),
             drift_share=(sum(bool(v["drifted"]) for v in tested) / len(tested)) if tested else None,
             features=features, prediction_drift=prediction, label_drift=label,
             performance=performance, quality_ok=not problems, quality_problems=problems,
-            actions=actions, segments=segments, outliers=outliers, distributions=shown)
+            actions=actions, segments=segments, outliers=outliers, estimated=estimated,
+            distributions=shown)
 
     def _label_reference(self, predicted: pd.Series) -> Any:
         """The reference the labelled rows' labels are compared with.

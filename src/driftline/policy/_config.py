@@ -29,6 +29,8 @@ def _degradation(t: TriggerConfig) -> Trigger:
     extra: dict[str, Any] = {} if t.min_coverage is None else {"min_coverage": t.min_coverage}
     if t.concept_drift is not None:
         extra["concept_drift"] = t.concept_drift
+    if t.estimated is not None:
+        extra["estimated"] = t.estimated
     return OnPerformanceDegradation(str(t.metric), float(t.max_drop or 0.0), relative=t.relative,
                                     persistence=t.persistence or (1, 1),
                                     higher_is_better=t.higher_is_better, **extra)

@@ -34,6 +34,8 @@ class WindowSummary:
     quality_ok : whether the data-quality checks passed.
     quality_problems : one short sentence per failed check.
     n_features : how many features were compared (for reasons such as "7/20 features").
+    estimated_performance : metrics estimated without labels (CBPE, DLE), e.g.
+        ``{"roc_auc": 0.78}``; see ``OnPerformanceDegradation(estimated=True)``.
 
     Examples
     --------
@@ -54,9 +56,12 @@ class WindowSummary:
     quality_ok: bool = True
     quality_problems: tuple[str, ...] = ()
     n_features: int | None = None
+    estimated_performance: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "end", utc(self.end, "end"))
+        object.__setattr__(self, "estimated_performance",
+                           {k: float(v) for k, v in self.estimated_performance.items()})
         object.__setattr__(self, "drifted_features", tuple(self.drifted_features))
         object.__setattr__(self, "quality_problems", tuple(self.quality_problems))
         object.__setattr__(self, "performance", {k: float(v) for k, v in self.performance.items()})
@@ -76,7 +81,8 @@ class WindowSummary:
                 "drift_share": self.drift_share, "drifted_features": list(self.drifted_features),
                 "performance": dict(self.performance), "label_coverage": self.label_coverage,
                 "quality_ok": self.quality_ok, "quality_problems": list(self.quality_problems),
-                "n_features": self.n_features}
+                "n_features": self.n_features,
+                "estimated_performance": dict(self.estimated_performance)}
 
 
 @dataclass(frozen=True)

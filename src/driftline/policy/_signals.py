@@ -142,6 +142,11 @@ class OnPerformanceDegradation:
     confirms it persists), and for ``accuracy``, ``error_rate`` and ``mae`` the error after
     the drift is judged at once, before any window closes.
 
+    With ``estimated`` (off by default), a window whose labels are too few is judged on its
+    metric estimated without labels (CBPE, DLE; see ``docs/estimation.md``), and the reason
+    says "(estimated)". The estimate can trigger a retrain, never a promotion: the challenger
+    is still validated on labelled rows.
+
     Examples
     --------
     >>> from datetime import datetime, timezone
@@ -164,6 +169,7 @@ class OnPerformanceDegradation:
     min_coverage: float = 0.5
     higher_is_better: bool | None = None
     concept_drift: bool = True
+    estimated: bool = False
     name = "on_performance_degradation"
 
     def __post_init__(self) -> None:
@@ -177,6 +183,19 @@ class OnPerformanceDegradation:
         object.__setattr__(self, "persistence", _persistence(self.persistence))
         if self.higher_is_better is None:
             object.__setattr__(self, "higher_is_better", higher_is_better(self.metric))
+
+    def _is_estimate(self, w: WindowSummary) -> bool:
+        """Whether ``w`` is judged on its estimated metric (too few labels, ``estimated``)."""
+        labelled = w.label_coverage >= self.min_coverage and self.metric in w.performance
+        return not labelled and self.estimated and self.metric in w.estimated_performance
+
+    def _value(self, w: WindowSummary) -> float | None:
+        """The realized metric of a labelled window, else (with ``estimated``) its estimate."""
+        if w.label_coverage >= self.min_coverage and self.metric in w.performance:
+            return w.performance[self.metric]
+        if self._is_estimate(w):
+            return w.estimated_performance[self.metric]
+        return None
 
     def threshold(self, baseline: float) -> float:
         """The worst acceptable value of the metric for ``baseline``."""
@@ -207,17 +226,19 @@ class OnPerformanceDegradation:
             if value is not None and worse(value):
                 return TriggerResult(True, f"{self.metric} {value:.4g} {side} {limit:.4g} "
                                      f"{self._bound(baseline)} after {d.describe()}", self.name)
-        judged = [w for w in ctx.fresh_windows()
-                  if w.label_coverage >= self.min_coverage and self.metric in w.performance]
+        judged = [w for w in ctx.fresh_windows() if self._value(w) is not None]
         if not judged:
             return TriggerResult(False, f"no window with {self.metric} and label coverage >= "
                                  f"{self.min_coverage:.0%} since the last retrain", self.name)
-        last, hits = _count(judged, lambda w: worse(w.performance[self.metric]), m)
-        latest = last[-1].performance[self.metric]
+        last, hits = _count(judged, lambda w: worse(self._value(w) or 0.0), m)
+        latest = self._value(last[-1]) or 0.0
         tally = f"{len(hits)} of last {len(last)} labelled {_windows(len(last))}"
+        if any(self._is_estimate(w) for w in last):
+            tally += " (some estimated without labels)"
         if len(hits) >= k:
-            value = hits[-1].performance[self.metric]
-            return TriggerResult(True, f"{self.metric} {value:.4g} {side} {limit:.4g} "
+            value = self._value(hits[-1])
+            est = " (estimated)" if self._is_estimate(hits[-1]) else ""
+            return TriggerResult(True, f"{self.metric} {value:.4g}{est} {side} {limit:.4g} "
                                  f"{self._bound(baseline)}, {tally}", self.name)
         if drifts and worse(latest):  # the detector confirms what one window shows
             return TriggerResult(True, f"{self.metric} {latest:.4g} {side} {limit:.4g} "

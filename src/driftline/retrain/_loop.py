@@ -69,7 +69,10 @@ def window_summaries(registry: Registry, model: str, *, limit: int = 24) -> list
             performance=perf, label_coverage=float(r.get("label_coverage", 0.0)),
             quality_ok=bool(r.get("quality_ok", True)),
             quality_problems=tuple(r.get("quality_problems", ())),
-            n_features=len(r.get("features", {})) or None))
+            n_features=len(r.get("features", {})) or None,
+            estimated_performance={k: float(v) for k, v in
+                                   ((r.get("estimated") or {}).get("metrics") or {}).items()
+                                   if isinstance(v, (int, float))}))
     return out
 
 

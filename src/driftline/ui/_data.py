@@ -185,14 +185,32 @@ def performance_page(view: ModelView, *, limit: int = 1_000) -> dict[str, Any]:
             m["hi"].append(math.nan if hi is None else hi)
     figures: dict[str, Any] = {}
     cx, cy = charts.bucket(x, [math.nan if c is None else c for c in coverage])
-    for k, m in metrics.items():
-        mx, my = charts.bucket(m["x"], m["y"])
-        _, lo = charts.bucket(m["x"], m["lo"])
-        _, hi = charts.bucket(m["x"], m["hi"])
+    estimated: dict[str, dict[str, list[Any]]] = {}
+    method = None
+    for i, w in enumerate(windows):
+        est = (w["summary"] or {}).get("estimated") or {}
+        method = est.get("method") or method
+        for k, v in (est.get("metrics") or {}).items():
+            e = estimated.setdefault(k, {"x": [], "y": []})
+            e["x"].append(x[i])
+            e["y"].append(v)
+    for k in sorted(set(metrics) | set(estimated)):
+        series, bands = [], []
+        if k in metrics:
+            m = metrics[k]
+            mx, my = charts.bucket(m["x"], m["y"])
+            _, lo = charts.bucket(m["x"], m["lo"])
+            _, hi = charts.bucket(m["x"], m["hi"])
+            series.append({"name": f"{k} realized", "x": mx, "y": my, "mode": "lines+markers"})
+            bands.append({"name": "95% band", "x": mx, "lower": lo, "upper": hi})
+        if k in estimated:
+            ex, ey = charts.bucket(estimated[k]["x"], estimated[k]["y"])
+            series.append({"name": f"{k} estimated ({method}, no labels)", "x": ex, "y": ey,
+                           "mode": "lines"})
         figures[k] = charts.lines(
-            f"{k} (realized, with its 95% sampling-error band)",
-            [{"name": f"{k} realized", "x": mx, "y": my, "mode": "lines+markers"}],
-            bands=[{"name": "95% band", "x": mx, "lower": lo, "upper": hi}])
+            f"{k} (realized, with its 95% sampling-error band" + (", and estimated)" if k in estimated
+                                                                  else ")"),
+            series, bands=bands)
     figures["coverage"] = charts.lines("Label coverage per window (share of predictions with "
                                        "a label)", [{"name": "label coverage", "x": cx, "y": cy,
                                                      "mode": "lines+markers"}], y_format=".0%")
@@ -211,7 +229,7 @@ def performance_page(view: ModelView, *, limit: int = 1_000) -> dict[str, Any]:
             "coverage": next((c for c in reversed(coverage) if c is not None), None),
             "holdout": holdout, "latest": latest,
             "lower_is_better": sorted(set(LOWER_IS_BETTER) & set(metrics)),
-            "estimated": None}
+            "estimated": method}
 
 
 # -- training ------------------------------------------------------------------------------

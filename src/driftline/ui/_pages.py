@@ -160,8 +160,14 @@ def performance_body(model: str, data: Mapping[str, Any]) -> str:
     note = (f'<p class="note">Label coverage of the latest window: {fmt(cov, "pct")}. Windows '
             "with low coverage judge performance on the labelled rows only, which may not "
             "represent all traffic.</p>")
-    est = ('<p class="note">Estimated performance (without labels) is not configured for this '
-           "model; it appears beside the realized metrics once estimation is enabled.</p>")
+    est = ('<p class="note">Estimated performance (without labels) is not available for this '
+           "model: it needs monitoring.estimate and, for a classifier, logged scores.</p>")
+    if data.get("estimated"):
+        est = (f'<p class="note">Estimated performance ({esc(str(data["estimated"]).upper())}, '
+               "from the model's scores or errors, no labels) is drawn beside the realized "
+               "metrics. It assumes no concept drift: when P(y|x) changes it keeps reporting the "
+               "reference's performance, so trust the realized line once labels arrive "
+               "(docs/estimation.md).</p>")
     grid = "".join(f'<section class="card">{chart(k, f)}</section>' for k, f in figs.items())
     return (f'<section class="card">{summary}{note}{est}</section>{_concept(data["concept"])}'
             f'<div class="grid">{grid}</div>')

@@ -1,0 +1,82 @@
+"""Estimated performance in the monitor: CBPE on the logged scores before labels arrive, marked
+as estimated, compared with realized performance once labels cover a window, and blind to
+concept drift (documented); a trigger that acts on it only when asked to."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from driftline.datasets import make_credit_frames
+from driftline.monitor import monitor_project
+from driftline.policy import OnPerformanceDegradation, PolicyContext, WindowSummary
+from tests.monitor.test_monitor import _log
+from tests.serving.project import make_project
+
+T0 = pd.Timestamp("2026-05-01", tz="UTC")
+
+
+@pytest.fixture
+def project(tmp_path):
+    from driftline.config import load_project
+    from driftline.retrain import register
+
+    path = make_project(tmp_path / "p", n=3_000,
+                        extra="monitoring: {window: {rows: 600}, min_rows: 200, min_labels: 100}\n")
+    register(path, promote=True)
+    return load_project(path)
+
+
+def _perf(r, key):
+    return (r.estimated or {}).get("metrics", {}).get(key)
+
+
+def test_unlabelled_windows_are_estimated_and_labelled_ones_measure_the_error(project):
+    cur, _ = make_credit_frames(1_800, 10, seed=11)  # the reference's world: no shift
+    registry = _log(project, cur.iloc[:1_200], start=T0, prefix="u")          # no labels
+    _log(project, cur.iloc[1_200:], start=T0 + pd.Timedelta(hours=1), prefix="l",
+         labels=cur["default"].iloc[1_200:])                                  # labelled
+    results = monitor_project(project, registry=registry)
+    assert [r.n_labelled for r in results] == [0, 0, 600]
+    for r in results:
+        assert r.estimated["method"] == "cbpe"
+        assert 0.5 < _perf(r, "roc_auc") < 1.0 and 0.5 < _perf(r, "accuracy") <= 1.0
+        lo, hi = r.estimated["bands"]["accuracy"]
+        assert lo < _perf(r, "accuracy") < hi
+    assert "error" not in results[0].estimated
+    labelled = results[-1]
+    # no shift: the estimate is near what the labels then show. The band covers the window's
+    # sampling error only, not the calibration's on a 750-row holdout, so the check is looser.
+    for metric in ("roc_auc", "accuracy"):
+        assert abs(labelled.estimated["error"][metric]) < 0.1, labelled.estimated
+    gauges = [g for g in results[0].gauges() if g["name"] == "driftline_model_performance"]
+    assert {g["labels"]["source"] for g in gauges} == {"estimated"}
+    assert {g["labels"]["metric"] for g in gauges} >= {"roc_auc", "accuracy", "f1"}
+
+
+def test_the_blind_spot_concept_drift_is_not_seen_by_the_estimate(project):
+    _, cur = make_credit_frames(10, 600, seed=12)
+    registry = _log(project, cur, start=T0, prefix="c", labels=1 - cur["default"])  # flipped
+    (r,) = monitor_project(project, registry=registry)
+    assert r.performance["roc_auc"] < 0.5 < _perf(r, "roc_auc")  # labels say worse than chance
+    assert r.estimated["error"]["roc_auc"] > 0.2
+
+
+def test_the_trigger_acts_on_an_estimate_only_when_asked():
+    t0 = pd.Timestamp("2026-05-01", tz="UTC").to_pydatetime()
+    late = [WindowSummary(t0, 600, label_coverage=0.02, estimated_performance={"roc_auc": 0.62}),
+            WindowSummary(t0 + pd.Timedelta(hours=1).to_pytimedelta(), 600, label_coverage=0.0,
+                          estimated_performance={"roc_auc": 0.60})]
+    ctx = PolicyContext(t0 + pd.Timedelta(hours=2).to_pytimedelta(), "m", late,
+                        baseline={"roc_auc": 0.80})
+    plain = OnPerformanceDegradation("roc_auc", 0.05, persistence=(2, 2))
+    assert not plain.evaluate(ctx).fired  # no labels: nothing to judge
+    r = OnPerformanceDegradation("roc_auc", 0.05, persistence=(2, 2), estimated=True).evaluate(ctx)
+    assert r.fired and "0.6 (estimated) below 0.75" in r.reason
+    assert "some estimated without labels" in r.reason
+    # a labelled window is judged on its labels even when an estimate exists
+    both = [WindowSummary(t0, 600, label_coverage=0.9, performance={"roc_auc": 0.79},
+                          estimated_performance={"roc_auc": 0.50})]
+    ctx2 = PolicyContext(t0 + pd.Timedelta(hours=1).to_pytimedelta(), "m", both,
+                         baseline={"roc_auc": 0.80})
+    assert not OnPerformanceDegradation("roc_auc", 0.05, estimated=True).evaluate(ctx2).fired
