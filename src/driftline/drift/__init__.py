@@ -10,6 +10,7 @@ Examples
 """
 
 from driftline.drift._actions import ACTIONS, action_for
+from driftline.drift._bbsd import BBSDResult, bbsd_hard, bbsd_soft
 from driftline.drift._compare import compare
 from driftline.drift._conditions import (
     Condition,
@@ -21,8 +22,14 @@ from driftline.drift._conditions import (
     NoColumnDrift,
 )
 from driftline.drift._decision import DEFAULT_EFFECT_FLOORS
+from driftline.drift._domain_classifier import (
+    DomainClassifierResult,
+    FeatureImportance,
+    domain_classifier,
+)
 from driftline.drift._kinds import ColumnKind
 from driftline.drift._metric_condition import MetricThreshold
+from driftline.drift._pca_reconstruction import PCAReconstruction, PCAReconstructionResult
 from driftline.drift._quality import QualityLimits
 from driftline.drift._reference import Reference
 from driftline.drift._report import (
@@ -42,6 +49,7 @@ __all__ = [
     "DEFAULT_EFFECT_FLOORS",
     "REPORT_SCHEMA",
     "SUITE_RESULT_SCHEMA",
+    "BBSDResult",
     "ColumnDrift",
     "ColumnKind",
     "ColumnQuality",
@@ -50,13 +58,17 @@ __all__ = [
     "ConditionResult",
     "DecisionRule",
     "Distribution",
+    "DomainClassifierResult",
     "DriftReport",
+    "FeatureImportance",
     "MaxDriftShare",
     "MaxMissingShare",
     "MaxOutOfRangeShare",
     "MaxUnseenCategories",
     "MetricThreshold",
     "NoColumnDrift",
+    "PCAReconstruction",
+    "PCAReconstructionResult",
     "QualityCheck",
     "QualityLimits",
     "Reference",
@@ -64,5 +76,8 @@ __all__ = [
     "Suite",
     "SuiteResult",
     "action_for",
+    "bbsd_hard",
+    "bbsd_soft",
     "compare",
+    "domain_classifier",
 ]
