@@ -80,3 +80,31 @@ def test_the_trigger_acts_on_an_estimate_only_when_asked():
     ctx2 = PolicyContext(t0 + pd.Timedelta(hours=1).to_pytimedelta(), "m", both,
                          baseline={"roc_auc": 0.80})
     assert not OnPerformanceDegradation("roc_auc", 0.05, estimated=True).evaluate(ctx2).fired
+
+
+def test_class_priors_are_estimated_from_predictions_before_labels(project):
+    """A pure prior shift (the reference's world resampled by class so that 80% default, P(x|y)
+    unchanged): BBSE on the predicted labels sees it without a label, and an unshifted window
+    does not move. The credit model is weak (ROC AUC about 0.7, C's condition number about 35),
+    so RLLS shrinks the weights towards 1 a lot at 600 rows: the estimate moves the right way,
+    not all the way."""
+    import numpy as np
+
+    world, _ = make_credit_frames(6_000, 10, seed=13)
+    rng = np.random.default_rng(13)
+    pos, neg = np.flatnonzero(world["default"] == 1), np.flatnonzero(world["default"] == 0)
+    moved_rows = np.concatenate([rng.choice(pos, 480), rng.choice(neg, 120)])  # 80% default
+    registry = _log(project, world.iloc[:600], start=T0, prefix="a")
+    _log(project, world.iloc[rng.permutation(moved_rows)].reset_index(drop=True),
+         start=T0 + pd.Timedelta(hours=1), prefix="b")
+    quiet, moved = monitor_project(project, registry=registry)
+    for r in (quiet, moved):
+        assert r.label_shift["classes"] == ["0", "1"] and r.n_labelled == 0
+        assert sum(r.label_shift["target_prior"]) == pytest.approx(1.0)
+    truth = float(world["default"].iloc[:600].mean())
+    assert abs(quiet.label_shift["target_prior"][1] - truth) < 0.08
+    assert moved.label_shift["target_prior"][1] > quiet.label_shift["target_prior"][1] + 0.08
+    w, raw = moved.label_shift["weights"][1], moved.label_shift["weights_unregularized"][1]
+    assert 1.0 < w < raw  # shrunk towards "no shift", never past it
+    assert moved.label_shift["shifted"] and not quiet.label_shift["shifted"]
+    assert quiet.summary()["label_shift"]["method"] == "bbse_hard_rlls"

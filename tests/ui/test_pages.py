@@ -67,6 +67,9 @@ def test_pages_show_the_seeded_history(seeded, client_for):
     perf = client.get("/ui/models/credit/performance").text
     # the labels of the drifted half are flipped: the detector on the errors found it
     assert "Concept drift on the labelled errors" in perf and "ADWIN has seen 1,800" in perf
+    perf_names = {f["layout"]["title"]["text"] for f in figures(perf)}
+    assert any(n.startswith("Class priors per window") for n in perf_names)
+    assert any("and estimated)" in n for n in perf_names)  # CBPE beside the realized line
     assert "No concept drift found." not in perf
     roc = next(f for f in figures(perf) if f["layout"]["title"]["text"].startswith("roc_auc"))
     band_lower, band_upper, realized = roc["data"][1]["y"], roc["data"][0]["y"], roc["data"][2]["y"]

@@ -12,7 +12,7 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["PerformanceEstimator"]
+__all__ = ["LabelShiftWatch", "PerformanceEstimator"]
 
 _MIN_REFERENCE = 200
 _N_SIM = 200  # CBPE's simulated label draws per window: bands to about ±0.01
@@ -99,3 +99,61 @@ class PerformanceEstimator:
         bands = {m.name: [m.lower, m.upper] for m in est.metrics
                  if m.lower is not None and m.upper is not None}
         return {"method": self.method, "metrics": metrics, "bands": bands}
+
+
+class LabelShiftWatch:
+    """Estimate each window's class priors from its predicted labels (BBSE, hard, RLLS),
+    against the champion's scored holdout, and test whether the prediction mix moved.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> y = rng.integers(0, 2, 2_000)
+    >>> ref = pd.DataFrame({"y": y, "prediction": np.where(rng.random(2_000) < 0.9, y, 1 - y)})
+    >>> watch = LabelShiftWatch(ref, target="y")
+    >>> y_t = (rng.random(1_000) < 0.7).astype(int)                # 70% of class 1 now
+    >>> win = pd.DataFrame({"prediction": np.where(rng.random(1_000) < 0.9, y_t, 1 - y_t)})
+    >>> out = watch.estimate(win)
+    >>> [round(p, 1) for p in out["target_prior"]], out["shifted"]
+    ([0.3, 0.7], True)
+    """
+
+    def __init__(self, reference: pd.DataFrame, *, target: str, prediction: str = "prediction",
+                 alpha: float = 0.05) -> None:
+        from driftline.estimation import LabelShiftEstimator
+
+        self.prediction, self.alpha = prediction, alpha
+        labelled = reference[reference[target].notna()]
+        self._est: Any = None
+        if len(labelled) < _MIN_REFERENCE:
+            return
+        y = np.array([str(v) for v in labelled[target]], dtype=object)
+        pred = np.array([str(v) for v in labelled[prediction]], dtype=object)
+        classes = sorted(set(y.tolist()) | set(pred.tolist()))
+        if len(classes) < 2:
+            return
+        self._est = LabelShiftEstimator().fit(y, pred, classes=classes)
+
+    def estimate(self, window: pd.DataFrame) -> dict[str, Any] | None:
+        """``{"classes", "source_prior", "target_prior", "weights", "p_value", "shifted"}`` for the
+        window, or ``None`` (no reference to compare with, or too few rows)."""
+        if self._est is None or len(window) < 30 or self.prediction not in window.columns:
+            return None
+        pred = np.array([str(v) for v in window[self.prediction]], dtype=object)
+        known = set(self._est.classes_.tolist())
+        pred = pred[[p in known for p in pred.tolist()]]
+        if len(pred) < 30:
+            return None
+        result = self._est.estimate(pred)
+        test = self._est.test(pred, alpha=self.alpha)
+        return {"classes": [str(c) for c in result.classes],
+                "source_prior": [float(v) for v in result.source_prior],
+                "target_prior": [float(v) for v in result.target_prior],
+                "weights": [float(v) for v in result.weights],
+                "weights_unregularized": [float(v) for v in result.weights_unregularized],
+                "condition_number": float(result.condition_number)
+                if np.isfinite(result.condition_number) else None,
+                "p_value": None if test.p_value is None else float(test.p_value),
+                "shifted": bool(test.drifted) if test.drifted is not None else None,
+                "method": "bbse_hard_rlls"}

@@ -60,6 +60,7 @@ class MonitorResult:
     segments: tuple[Mapping[str, Any], ...] = ()
     outliers: Mapping[str, Any] | None = None
     estimated: Mapping[str, Any] | None = None
+    label_shift: Mapping[str, Any] | None = None
     # display aggregates per column (bin counts or top labels on both sides), for the UI
     distributions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, repr=False,
                                                            compare=False)
@@ -86,6 +87,7 @@ class MonitorResult:
             "actions": dict(self.actions), "segments": [dict(x) for x in self.segments],
             "outliers": None if self.outliers is None else dict(self.outliers),
             "estimated": None if self.estimated is None else dict(self.estimated),
+            "label_shift": None if self.label_shift is None else dict(self.label_shift),
             "gauges": self.gauges(),
         }
 
@@ -148,7 +150,8 @@ class MonitorResult:
                 "label_drift": small(self.label_drift), "quality_ok": self.quality_ok,
                 "actions": dict(self.actions),
                 "outlier_share": None if self.outliers is None else self.outliers["share"],
-                "estimated": None if self.estimated is None else dict(self.estimated)}
+                "estimated": None if self.estimated is None else dict(self.estimated),
+                "label_shift": None if self.label_shift is None else dict(self.label_shift)}
 
 
 def _column_summary(col: Any) -> dict[str, Any]:
@@ -184,7 +187,9 @@ class Monitor:
     estimate : estimate each window's performance without labels (see
         :class:`~driftline.monitor._estimated.PerformanceEstimator`: CBPE from the logged
         scores, DLE for regressors), marked ``source="estimated"``; when labels cover the window
-        too, ``estimated["error"]`` is the estimate minus the realized value per metric.
+        too, ``estimated["error"]`` is the estimate minus the realized value per metric. For
+        classifiers also the window's class priors estimated from its predicted labels
+        (``label_shift``: BBSE with RLLS, and a chi-square test of the prediction mix).
     outliers : the share of outliers in each window (see :class:`OutlierShare`): ``True`` with
         the defaults, a mapping of its parameters (``quantile``, ``n_trees``, ``height``,
         ``seed``), or ``False``. Needs a numeric feature and 200 reference rows; otherwise
@@ -237,11 +242,15 @@ class Monitor:
         self._segment_refs: dict[tuple[str, Any], Any] = {}
         self._outliers = self._outlier_scorer(outliers, reference, kinds)
         self._estimator = None
+        self._label_shift = None
         if estimate:
-            from driftline.monitor._estimated import PerformanceEstimator
+            from driftline.monitor._estimated import LabelShiftWatch, PerformanceEstimator
 
             self._estimator = PerformanceEstimator(reference, task=task, target=target,
                                                    features=self.features, prediction=prediction)
+            if task != "regression":
+                self._label_shift = LabelShiftWatch(reference, target=target,
+                                                    prediction=prediction, alpha=alpha)
 
     def _outlier_scorer(self, outliers: bool | Mapping[str, Any], reference: pd.DataFrame,
                         kinds: Mapping[str, str]) -> Any:
@@ -301,6 +310,7 @@ class Monitor:
         segments = self._segments(window, labelled, labels) if self.segments else ()
         outliers = None if self._outliers is None else self._outliers.measure(window)
         estimated = None if self._estimator is None else self._estimator.estimate(window)
+        label_shift = None if self._label_shift is None else self._label_shift.estimate(window)
         if estimated is not None and performance:
             estimated["error"] = {k: v - float(performance[k])
                                   for k, v in estimated["metrics"].items()
@@ -311,7 +321,7 @@ class Monitor:
             features=features, prediction_drift=prediction, label_drift=label,
             performance=performance, quality_ok=not problems, quality_problems=problems,
             actions=actions, segments=segments, outliers=outliers, estimated=estimated,
-            distributions=shown)
+            label_shift=label_shift, distributions=shown)
 
     def _label_reference(self, predicted: pd.Series) -> Any:
         """The reference the labelled rows' labels are compared with.

@@ -218,6 +218,21 @@ def performance_page(view: ModelView, *, limit: int = 1_000) -> dict[str, Any]:
     holdout = {} if champion is None else dict(champion.metrics)
     latest = {k: (m["y"][-1], m["lo"][-1], m["hi"][-1]) for k, m in metrics.items()}
     errors = [((w["summary"] or {}).get("performance") or {}).get("error") for w in windows]
+    priors: dict[str, dict[str, list[Any]]] = {}
+    for i, w in enumerate(windows):
+        shift = (w["summary"] or {}).get("label_shift") or {}
+        for cls, v in zip(shift.get("classes") or [], shift.get("target_prior") or [], strict=False):
+            pr = priors.setdefault(str(cls), {"x": [], "y": []})
+            pr["x"].append(x[i])
+            pr["y"].append(v)
+    if priors:
+        series = []
+        for cls in sorted(priors):
+            px, py = charts.bucket(priors[cls]["x"], priors[cls]["y"])
+            series.append({"name": f"class {cls}", "x": px, "y": py, "mode": "lines+markers"})
+        figures["priors"] = charts.lines(
+            "Class priors per window, estimated from the predictions (BBSE, no labels)", series,
+            y_format=".0%")
     state = view.store.stream_state(view.name, "concept_drift") or {}
     recent = state.get("recent") or []
     drifts = [e["payload"] for e in view.store.events(view.name, "concept_drift", limit=20)]
