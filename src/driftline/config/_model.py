@@ -243,6 +243,8 @@ class MonitoringConfig(_Section):
     concept_drift: ConceptDriftConfig = Field(default_factory=ConceptDriftConfig)
     outliers: OutlierConfig = Field(default_factory=OutlierConfig)
     estimate: bool = True
+    multivariate: list[Literal["pca_reconstruction", "mmd", "domain_classifier"]] = Field(
+        default_factory=list)
 
     @field_validator("every")
     @classmethod
@@ -256,7 +258,7 @@ _SPAN_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "min": 60, "m": 60, "s": 1}
 TRIGGER_PARAMS: dict[str, tuple[str, ...]] = {
     "on_demand": (),
     "on_schedule": ("cron",),
-    "on_data_drift": ("features", "share", "persistence"),
+    "on_data_drift": ("features", "share", "persistence", "methods"),
     "on_performance_degradation": ("metric", "max_drop", "relative", "persistence", "min_coverage",
                                    "higher_is_better", "concept_drift", "estimated"),
     "on_concept_drift": ("min_events", "detectors", "worse_only"),
@@ -321,6 +323,7 @@ class TriggerConfig(_Section):
     max_age: timedelta | None = None
     concept_drift: bool | None = None
     estimated: bool | None = None
+    methods: list[Literal["pca_reconstruction", "mmd", "domain_classifier"]] | None = None
     min_events: int | None = Field(None, ge=1)
     detectors: list[str] | None = None
     worse_only: bool | None = None

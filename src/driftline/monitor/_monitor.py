@@ -61,6 +61,7 @@ class MonitorResult:
     outliers: Mapping[str, Any] | None = None
     estimated: Mapping[str, Any] | None = None
     label_shift: Mapping[str, Any] | None = None
+    multivariate: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     # display aggregates per column (bin counts or top labels on both sides), for the UI
     distributions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, repr=False,
                                                            compare=False)
@@ -88,6 +89,7 @@ class MonitorResult:
             "outliers": None if self.outliers is None else dict(self.outliers),
             "estimated": None if self.estimated is None else dict(self.estimated),
             "label_shift": None if self.label_shift is None else dict(self.label_shift),
+            "multivariate": {k: dict(v) for k, v in self.multivariate.items()},
             "gauges": self.gauges(),
         }
 
@@ -151,7 +153,9 @@ class MonitorResult:
                 "actions": dict(self.actions),
                 "outlier_share": None if self.outliers is None else self.outliers["share"],
                 "estimated": None if self.estimated is None else dict(self.estimated),
-                "label_shift": None if self.label_shift is None else dict(self.label_shift)}
+                "label_shift": None if self.label_shift is None else dict(self.label_shift),
+                "multivariate": {k: {"p_value": v.get("p_value"), "drifted": v.get("drifted")}
+                                 for k, v in self.multivariate.items()}}
 
 
 def _column_summary(col: Any) -> dict[str, Any]:
@@ -190,6 +194,9 @@ class Monitor:
         too, ``estimated["error"]`` is the estimate minus the realized value per metric. For
         classifiers also the window's class priors estimated from its predicted labels
         (``label_shift``: BBSE with RLLS, and a chi-square test of the prediction mix).
+    multivariate : whole-row drift methods to run on each window's numeric features (opt-in:
+        ``pca_reconstruction``, ``mmd``, ``domain_classifier``; see
+        :class:`~driftline.monitor._multivariate.MultivariateWatch`).
     outliers : the share of outliers in each window (see :class:`OutlierShare`): ``True`` with
         the defaults, a mapping of its parameters (``quantile``, ``n_trees``, ``height``,
         ``seed``), or ``False``. Needs a numeric feature and 200 reference rows; otherwise
@@ -215,7 +222,8 @@ class Monitor:
                  kinds: Mapping[str, str] | None = None, min_rows: int = 200,
                  min_labels: int = 100, alpha: float = 0.05,
                  segments: Sequence[str] = (), max_segments: int = 20,
-                 outliers: bool | Mapping[str, Any] = True, estimate: bool = True) -> None:
+                 outliers: bool | Mapping[str, Any] = True, estimate: bool = True,
+                 multivariate: Sequence[str] = ()) -> None:
         from driftline.drift import Reference, Schema
 
         if task not in ("binary", "multiclass", "regression"):
@@ -241,6 +249,14 @@ class Monitor:
         self._kinds = kinds
         self._segment_refs: dict[tuple[str, Any], Any] = {}
         self._outliers = self._outlier_scorer(outliers, reference, kinds)
+        self._multivariate = None
+        if multivariate:
+            from driftline.monitor._multivariate import MultivariateWatch
+            from driftline.monitor._outliers import numeric_features
+
+            self._multivariate = MultivariateWatch(
+                reference, numeric_features(reference, self.features, kinds),
+                methods=multivariate, alpha=alpha)
         self._estimator = None
         self._label_shift = None
         if estimate:
@@ -311,6 +327,7 @@ class Monitor:
         outliers = None if self._outliers is None else self._outliers.measure(window)
         estimated = None if self._estimator is None else self._estimator.estimate(window)
         label_shift = None if self._label_shift is None else self._label_shift.estimate(window)
+        multi = {} if self._multivariate is None else self._multivariate.evaluate(window)
         if estimated is not None and performance:
             estimated["error"] = {k: v - float(performance[k])
                                   for k, v in estimated["metrics"].items()
@@ -321,7 +338,7 @@ class Monitor:
             features=features, prediction_drift=prediction, label_drift=label,
             performance=performance, quality_ok=not problems, quality_problems=problems,
             actions=actions, segments=segments, outliers=outliers, estimated=estimated,
-            label_shift=label_shift, distributions=shown)
+            label_shift=label_shift, multivariate=multi, distributions=shown)
 
     def _label_reference(self, predicted: pd.Series) -> Any:
         """The reference the labelled rows' labels are compared with.

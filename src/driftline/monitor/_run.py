@@ -66,7 +66,8 @@ def monitor_project(project: Project, *, registry: Registry | None = None,
                       kinds=champion.schema.get("kinds"), min_rows=mon_cfg.min_rows,
                       min_labels=mon_cfg.min_labels, alpha=mon_cfg.alpha,
                       segments=mon_cfg.segments, max_segments=mon_cfg.max_segments,
-                      outliers=_outlier_params(mon_cfg.outliers), estimate=mon_cfg.estimate)
+                      outliers=_outlier_params(mon_cfg.outliers), estimate=mon_cfg.estimate,
+                      multivariate=tuple(mon_cfg.multivariate))
     window = window_from_config(mon_cfg.window)
     since = store.last_window_end(name)
     if since is not None and since.tzinfo is None:  # SQLite keeps times without their zone

@@ -22,7 +22,7 @@ __all__ = ["TRIGGER_TYPES", "policy_from_config", "scheduled_interval"]
 
 def _drift(t: TriggerConfig) -> Trigger:
     return OnDataDrift(None if t.features is None else tuple(t.features), t.share,
-                       t.persistence or (1, 1))
+                       t.persistence or (1, 1), None if t.methods is None else tuple(t.methods))
 
 
 def _degradation(t: TriggerConfig) -> Trigger:
@@ -93,7 +93,7 @@ def policy_from_config(cfg: ProjectConfig | PoliciesConfig) -> Policy:
     >>> policy.mode, policy.cooldown, policy.min_rows
     ('stateful', datetime.timedelta(seconds=21600), 1000)
     >>> policy.trigger
-    AnyOf(triggers=(OnDataDrift(features=None, share=None, persistence=(2, 3)),
+    AnyOf(triggers=(OnDataDrift(features=None, share=None, persistence=(2, 3), methods=None),
                     OnModelAge(max_age=datetime.timedelta(days=30))))
     """
     section: PoliciesConfig = cfg.policies if hasattr(cfg, "policies") else cfg

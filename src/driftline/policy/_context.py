@@ -34,6 +34,8 @@ class WindowSummary:
     quality_ok : whether the data-quality checks passed.
     quality_problems : one short sentence per failed check.
     n_features : how many features were compared (for reasons such as "7/20 features").
+    multivariate_drift : the whole-row methods that flagged the window (``monitoring.multivariate``:
+        ``pca_reconstruction``, ``mmd``, ``domain_classifier``).
     estimated_performance : metrics estimated without labels (CBPE, DLE), e.g.
         ``{"roc_auc": 0.78}``; see ``OnPerformanceDegradation(estimated=True)``.
 
@@ -57,8 +59,10 @@ class WindowSummary:
     quality_problems: tuple[str, ...] = ()
     n_features: int | None = None
     estimated_performance: Mapping[str, float] = field(default_factory=dict)
+    multivariate_drift: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "multivariate_drift", tuple(self.multivariate_drift))
         object.__setattr__(self, "end", utc(self.end, "end"))
         object.__setattr__(self, "estimated_performance",
                            {k: float(v) for k, v in self.estimated_performance.items()})
@@ -82,7 +86,8 @@ class WindowSummary:
                 "performance": dict(self.performance), "label_coverage": self.label_coverage,
                 "quality_ok": self.quality_ok, "quality_problems": list(self.quality_problems),
                 "n_features": self.n_features,
-                "estimated_performance": dict(self.estimated_performance)}
+                "estimated_performance": dict(self.estimated_performance),
+                "multivariate_drift": list(self.multivariate_drift)}
 
 
 @dataclass(frozen=True)

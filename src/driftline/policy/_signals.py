@@ -60,7 +60,10 @@ class OnDataDrift:
 
     A window counts as drifted when its dataset-level verdict says so; with ``features``, when
     any of those features drifted; with ``share``, when its drift share is at least ``share``
-    (with both, either). Windows too small to judge (``dataset_drift is None``) are skipped,
+    (with both, either). With ``methods``, a window also counts as drifted when one of those
+    whole-row methods flagged it (``monitoring.multivariate``: ``pca_reconstruction``, ``mmd``,
+    ``domain_classifier``), which catches changes of the joint distribution that no single
+    feature shows. Windows too small to judge (``dataset_drift is None``) are skipped,
     and only windows after the last training or retrain decision count. While fewer than ``m``
     judged windows exist, the rule is applied to those there are.
 
@@ -78,6 +81,7 @@ class OnDataDrift:
     features: tuple[str, ...] | None = None
     share: float | None = None
     persistence: tuple[int, int] = (1, 1)
+    methods: tuple[str, ...] | None = None
     name = "on_data_drift"
 
     def __post_init__(self) -> None:
@@ -89,12 +93,20 @@ class OnDataDrift:
         if self.share is not None and not 0.0 < self.share <= 1.0:
             raise ParameterError.invalid("share", self.share, "a share in (0, 1] or None")
         object.__setattr__(self, "persistence", _persistence(self.persistence))
+        if self.methods is not None:
+            if isinstance(self.methods, str) or not self.methods:
+                raise ParameterError.invalid("methods", self.methods,
+                                             "a non-empty sequence of whole-row methods or None",
+                                             "For example ('pca_reconstruction', 'mmd').")
+            object.__setattr__(self, "methods", tuple(self.methods))
 
     def _judged(self, w: WindowSummary) -> bool:
         return w.dataset_drift is not None and (self.share is None or w.drift_share is not None
                                                 or self.features is not None)
 
     def _drifted(self, w: WindowSummary) -> bool:
+        if self.methods is not None and any(m in w.multivariate_drift for m in self.methods):
+            return True
         if self.features is None and self.share is None:
             return bool(w.dataset_drift)
         named = self.features is not None and any(f in w.drifted_features for f in self.features)
@@ -102,6 +114,8 @@ class OnDataDrift:
         return named or shared
 
     def _what(self, w: WindowSummary) -> str:
+        if self.methods is not None and (hit := [m for m in self.methods if m in w.multivariate_drift]):
+            return "multivariate drift (" + ", ".join(hit) + ")"
         if self.features is not None and (hit := [f for f in self.features if f in w.drifted_features]):
             return "drift in " + ", ".join(hit)
         if self.share is not None and w.drift_share is not None and w.drift_share >= self.share:

@@ -72,7 +72,9 @@ def window_summaries(registry: Registry, model: str, *, limit: int = 24) -> list
             n_features=len(r.get("features", {})) or None,
             estimated_performance={k: float(v) for k, v in
                                    ((r.get("estimated") or {}).get("metrics") or {}).items()
-                                   if isinstance(v, (int, float))}))
+                                   if isinstance(v, (int, float))},
+            multivariate_drift=tuple(k for k, v in (r.get("multivariate") or {}).items()
+                                     if (v or {}).get("drifted"))))
     return out
 
 
