@@ -82,6 +82,36 @@ def test_multiclass_realized_inside_bands_at_most_chunks():
     assert min(inside.values()) >= MIN_INSIDE, inside
 
 
+@pytest.mark.parametrize("gen, n", [(_binary, 150), (_binary, 1000), (_multiclass, 600)],
+                         ids=["binary-150", "binary-1000", "multiclass-600"])
+def test_analytic_bands_match_simulated_widths(gen, n):
+    rng = np.random.default_rng(8)
+    ref = gen(rng, 5000)
+    analytic = CBPE().fit(*ref)
+    simulated = CBPE(bands="simulation", n_sim=2000, seed=1).fit(*ref)
+    s, _ = gen(rng, n)
+    a, b = analytic.estimate(s), simulated.estimate(s)
+    assert (a.band_method, a.n_sim, b.band_method, b.n_sim) == ("analytic", 0, "simulation", 2000)
+    for name in ("accuracy", "roc_auc", "f1", "precision", "recall"):
+        assert (a[name].method, b[name].method) == ("normal", "simulation")
+        assert a[name].width == pytest.approx(b[name].width, rel=0.25), name
+        assert abs(a[name].value - b[name].value) == 0.0
+    lo_a, lo_b = np.array(a.confusion_matrix.lower), np.array(b.confusion_matrix.lower)
+    hi_a, hi_b = np.array(a.confusion_matrix.upper), np.array(b.confusion_matrix.upper)
+    assert (hi_a - lo_a) == pytest.approx(hi_b - lo_b, rel=0.25, abs=2.0)
+
+
+def test_simulation_bands_cover_too(binary_cbpe):
+    sim = CBPE(bands="simulation", n_sim=300).fit(*_binary(np.random.default_rng(1), 5000))
+    rng = np.random.default_rng(2)
+    inside = 0
+    for _ in range(CHUNKS):
+        s, y = _binary(rng, 500)
+        real, _ = _realized("binary", y, (s >= 0.5).astype(int), s, [0, 1])
+        inside += sim.estimate(s)["accuracy"].lower <= real["accuracy"] <= sim.estimate(s)["accuracy"].upper
+    assert inside >= MIN_INSIDE
+
+
 def test_covariate_shift_is_tracked(binary_cbpe):
     # Rows move towards the decision boundary (P(x) changes, P(y|x) does not): accuracy drops.
     rng = np.random.default_rng(4)
@@ -156,9 +186,10 @@ def test_labels_strings_predictions_and_determinism(binary_cbpe):
 @pytest.mark.parametrize("kwargs, name", [
     ({"calibration": "platt"}, "calibration"),
     ({"n_sim": 5}, "n_sim"),
+    ({"bands": "bootstrap"}, "bands"),
     ({"threshold": "high"}, "threshold"),
     ({"level": 1.5}, "level"),
-], ids=["calibration", "n_sim", "threshold", "level"])
+], ids=["calibration", "n_sim", "bands", "threshold", "level"])
 def test_parameter_errors_name_the_parameter(kwargs, name):
     with pytest.raises(ParameterError, match=name):
         CBPE(**kwargs)

@@ -26,11 +26,11 @@ Examples
 >>> rng = np.random.default_rng(0)
 >>> scores = rng.uniform(size=4000)
 >>> labels = (rng.uniform(size=4000) < scores).astype(int)
->>> cbpe = CBPE(n_sim=200).fit(scores[:3000], labels[:3000])
+>>> cbpe = CBPE().fit(scores[:3000], labels[:3000])
 >>> est = cbpe.estimate(scores[3000:])
 >>> v = est["accuracy"]
 >>> round(v.value, 2), v.lower < v.value < v.upper, v.method
-(0.75, True, 'simulation')
+(0.75, True, 'normal')
 """
 
 from driftline.estimation._bbse import (

@@ -12,13 +12,15 @@ from driftline.estimation._calibration import Calibrator
 from driftline.estimation._result import EstimatedConfusionMatrix, PerformanceEstimate
 from driftline.metrics import MetricValue
 from driftline.metrics._bands import percentile_band
-from driftline.metrics._inputs import check_level, score_inputs
+from driftline.metrics._inputs import check_level, score_inputs, z_value
 
-__all__ = ["CALIBRATIONS", "CBPE", "CBPE_METRICS"]
+__all__ = ["BANDS", "CALIBRATIONS", "CBPE", "CBPE_METRICS"]
 
 CALIBRATIONS = ("auto", "isotonic", "none")
 CBPE_METRICS = ("roc_auc", "accuracy", "f1", "precision", "recall")
 Calibration = Literal["auto", "isotonic", "none"]
+BANDS = ("analytic", "simulation")
+Bands = Literal["analytic", "simulation"]
 
 # Simulate labels in batches of about this many cells, whatever the chunk size.
 _CHUNK_CELLS = 1 << 20
@@ -39,7 +41,9 @@ class CBPE:
         lowers the Brier score on the reference), ``"isotonic"`` (always) or ``"none"`` (trust
         the scores).
     level : the bands' confidence level.
-    n_sim : label sets simulated per chunk for the bands (an integer >= 10).
+    bands : ``"analytic"`` (normal bands from the delta method, the default) or
+        ``"simulation"`` (a parametric bootstrap of ``n_sim`` label sets); see Notes.
+    n_sim : label sets simulated per chunk when ``bands="simulation"`` (an integer >= 10).
     seed : seeds the cross-fitting folds and the simulation.
 
     Notes
@@ -54,13 +58,26 @@ class CBPE:
     a negative at its raw score, ``sum_i p_i (N_<(s_i) + N_=(s_i)/2) / (P N)``; multiclass is
     the one-vs-rest macro average.
 
-    **Bands** are a parametric bootstrap on the calibrated probabilities: ``n_sim`` label sets
-    are drawn, each row's label from ``p_i``, and each set's realized metrics are computed
-    with the chunk's fixed scores and predictions. The band is the central ``level`` interval
-    of those metrics: where the realized metric on this chunk should fall when the assumptions
-    hold. It covers the chunk's sampling error, not the error of the calibration fit (small
-    for a reference of thousands of rows). Draws where a metric is undefined (a class absent)
-    are left out; with fewer than half defined no band is given.
+    **Bands** say where the realized metric on this chunk should fall, at ``level``, when the
+    assumptions hold: each row's label is an independent draw from ``p_i`` while the scores and
+    predictions stay fixed. They cover the chunk's sampling error, not the error of the
+    calibration fit (small for a reference of thousands of rows).
+
+    ``bands="analytic"`` (``method == "normal"``): every metric is a smooth function of sums
+    ``sum_i Y_ic w_ic`` of the one-hot labels (confusion-matrix cells; for ROC AUC the positives
+    ``m_c = sum_i Y_ic`` and their rank sum ``U_c = sum_i Y_ic r_ic``, the Mann-Whitney form
+    ``(U_c - m_c (m_c + 1) / 2) / (m_c (n - m_c))``). The delta method linearizes the metric
+    around the expected sums into ``sum_i sum_c Y_ic w_ic``, whose variance is exact for
+    independent rows with multinomial labels: ``sum_i [sum_c p_i(c) w_ic^2 - (sum_c p_i(c)
+    w_ic)^2]``. The band is the estimate ``± z·sd``, clipped to [0, 1]; a confusion-matrix
+    cell's is its expected count ``± z·sqrt(sum_i p_i(c) (1 - p_i(c)))`` over the rows
+    predicted ``d``. Macro averages (multiclass) keep the classes' covariances. No band when
+    the expected positives or negatives of a class are zero.
+
+    ``bands="simulation"`` (``method == "simulation"``): a parametric bootstrap, ``n_sim`` label
+    sets drawn from ``p_i``, each set's realized metrics computed, and the band the central
+    ``level`` interval of them. Draws where a metric is undefined (a class absent) are left
+    out; with fewer than half defined no band is given. About 100 times slower.
 
     **Assumptions.** (1) The calibrated scores are right: ``P(y = c | score) = p(c)``, which
     calibration on the reference makes true *there*. (2) No concept drift: ``P(y | x)`` is the
@@ -92,10 +109,12 @@ class CBPE:
     """
 
     def __init__(self, *, classes: Sequence[Any] | None = None, threshold: float = 0.5,
-                 calibration: Calibration = "auto", level: float = 0.95, n_sim: int = 500,
-                 seed: int | None = 0) -> None:
+                 calibration: Calibration = "auto", level: float = 0.95, bands: Bands = "analytic",
+                 n_sim: int = 500, seed: int | None = 0) -> None:
         if calibration not in CALIBRATIONS:
             raise ParameterError.choice("calibration", calibration, CALIBRATIONS)
+        if bands not in BANDS:
+            raise ParameterError.choice("bands", bands, BANDS)
         numeric = isinstance(threshold, (int, float)) and not isinstance(threshold, bool)
         if not numeric or not np.isfinite(threshold):
             raise ParameterError.invalid("threshold", threshold, "a finite number", "For example 0.5.")
@@ -105,6 +124,7 @@ class CBPE:
         self.threshold = float(threshold)
         self.calibration = calibration
         self.level = check_level(level)
+        self.bands = bands
         self.n_sim = int(n_sim)
         self.seed = seed
         self._calibrator: Calibrator | None = None
@@ -112,7 +132,8 @@ class CBPE:
 
     def __repr__(self) -> str:
         return (f"CBPE(classes={self.classes!r}, threshold={self.threshold}, "
-                f"calibration={self.calibration!r}, level={self.level}, n_sim={self.n_sim}, "
+                f"calibration={self.calibration!r}, level={self.level}, bands={self.bands!r}, "
+                f"n_sim={self.n_sim}, "
                 f"seed={self.seed})")
 
     @property
@@ -174,19 +195,31 @@ class CBPE:
         pred = self._predictions(s, predictions)
         prob = calibrator.transform(s)
         values = _expected(s, prob, pred)
-        sims = _simulate(s, prob, pred, self.n_sim, self.seed)
-        metrics = tuple(self._banded(name, values[name], sims[name], s.shape[0]) for name in CBPE_METRICS)
-        k = s.shape[1]
-        cells = [percentile_band(sims["cm"][:, j], self.level) for j in range(k * k)]
-        lows, highs = [c[0] for c in cells], [c[1] for c in cells]
+        n, k = s.shape
+        if self.bands == "analytic":
+            z = z_value(self.level)
+            sds = _analytic_sd(s, prob, pred, values["cm"])
+            metrics = tuple(_normal_band(name, values[name], sds[name], z, n, self.level)
+                            for name in CBPE_METRICS)
+            half = z * sds["cm"].ravel()
+            flat = values["cm"].ravel()
+            cap = np.tile(values["cm"].sum(axis=0), k)  # a cell holds at most its column's rows
+            lows = np.maximum(flat - half, 0.0).tolist()
+            highs = np.minimum(flat + half, cap).tolist()
+        else:
+            sims = _simulate(s, prob, pred, self.n_sim, self.seed)
+            metrics = tuple(self._banded(name, values[name], sims[name], n) for name in CBPE_METRICS)
+            cells = [percentile_band(sims["cm"][:, j], self.level) for j in range(k * k)]
+            lows, highs = [c[0] for c in cells], [c[1] for c in cells]
         lower = _grid(lows, k) if None not in lows else None
         upper = _grid(highs, k) if None not in highs else None
         matrix = EstimatedConfusionMatrix(self.classes_, _grid(values["cm"].ravel().tolist(), k),
                                           lower, upper, self.level)
         note = ("scores calibrated with isotonic regression on the reference" if calibrator.calibrated
                 else f"scores used as probabilities as they are (calibration={self.calibration!r})")
-        return PerformanceEstimate("cbpe", "binary" if k == 2 else "multiclass", s.shape[0], self.classes_,
-                                   metrics, matrix, (note,), self.level, "simulation", self.n_sim, self.seed)
+        n_sim = self.n_sim if self.bands == "simulation" else 0
+        return PerformanceEstimate("cbpe", "binary" if k == 2 else "multiclass", n, self.classes_,
+                                   metrics, matrix, (note,), self.level, self.bands, n_sim, self.seed)
 
     def _fitted(self) -> Calibrator:
         if self._calibrator is None:
@@ -224,6 +257,64 @@ class CBPE:
     def _banded(self, name: str, value: float, sims: np.ndarray, n: int) -> MetricValue:
         lo, hi = percentile_band(sims, self.level, (0.0, 1.0)) if n >= 2 else (None, None)
         return MetricValue(name, value, lo, hi, n, "simulation" if lo is not None else None, self.level)
+
+
+def _normal_band(name: str, value: float, sd: float, z: float, n: int, level: float) -> MetricValue:
+    if n < 2 or not (np.isfinite(value) and np.isfinite(sd)):
+        return MetricValue(name, value, None, None, n, None, level)
+    return MetricValue(name, value, max(0.0, value - z * sd), min(1.0, value + z * sd), n, "normal", level)
+
+
+def _ratio_grads(cm: np.ndarray) -> dict[str, np.ndarray]:
+    """d metric / d cell ``(k, k)`` of accuracy, precision, recall and F1 at the matrix ``cm``."""
+    k = cm.shape[0]
+    tp = np.diag(cm)
+    predicted, support = cm.sum(axis=0), cm.sum(axis=1)
+    eye = np.eye(k)
+    inv_p, inv_r = _ratio(np.ones(k), predicted), _ratio(np.ones(k), support)
+    den = predicted + support
+    inv_d = _ratio(np.ones(k), den)
+    # grads[c] is the (k, k) gradient of class c's metric; cell (a, b): true a, predicted b.
+    diag = eye[:, :, None] * eye[:, None, :]  # [c, a, b] = [a == b == c]
+    col = eye[:, None, :] * np.ones((1, k, 1))  # [c, a, b] = [b == c]
+    row = eye[:, :, None] * np.ones((1, 1, k))  # [c, a, b] = [a == c]
+    prec = diag * inv_p[:, None, None] - col * (tp * inv_p**2)[:, None, None]
+    rec = diag * inv_r[:, None, None] - row * (tp * inv_r**2)[:, None, None]
+    f1 = 2 * diag * inv_d[:, None, None] - 2 * (col + row) * (tp * inv_d**2)[:, None, None]
+    out = {"accuracy": eye / cm.sum()}
+    for name, g in (("precision", prec), ("recall", rec), ("f1", f1)):
+        out[name] = g[1] if k == 2 else g.mean(axis=0)
+    return out
+
+
+def _linear_sd(prob: np.ndarray, w: np.ndarray) -> float:
+    """The sd of ``sum_i sum_c Y_ic w_ic`` with independent rows, ``Y_i ~ Multinomial(1, prob_i)``."""
+    pw = prob * w
+    return float(np.sqrt(max(0.0, np.sum(pw * w) - np.sum(pw.sum(axis=1) ** 2))))
+
+
+def _analytic_sd(s: np.ndarray, prob: np.ndarray, pred: np.ndarray, cm: np.ndarray) -> dict[str, Any]:
+    """Delta-method sds of the realized metrics when the labels are drawn from ``prob``."""
+    n, k = s.shape
+    out: dict[str, Any] = {name: _linear_sd(prob, g[:, pred].T) for name, g in _ratio_grads(cm).items()}
+    cols = [1] if k == 2 else list(range(k))
+    w = np.zeros((n, k))
+    defined = True
+    for c in cols:
+        r = _midranks(s[:, c])
+        m = prob[:, c].sum()
+        u = prob[:, c] @ r
+        den = m * (n - m)
+        if not den > 0:
+            defined = False
+            break
+        # AUC = (U - m (m + 1) / 2) / (m (n - m)): its partial derivatives in U and m.
+        d_u = 1.0 / den
+        d_m = (-(m + 0.5) * den - (u - m * (m + 1) / 2.0) * (n - 2.0 * m)) / den**2
+        w[:, c] = (d_u * r + d_m) / len(cols)
+    out["roc_auc"] = _linear_sd(prob, w) if defined else float("nan")
+    out["cm"] = np.sqrt((prob * (1.0 - prob)).T @ np.eye(k)[pred])  # [c, d]: rows predicted d
+    return out
 
 
 def _grid(values: Sequence[float | None], k: int) -> tuple[tuple[float, ...], ...]:

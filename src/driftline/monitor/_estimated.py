@@ -15,7 +15,6 @@ if TYPE_CHECKING:
 __all__ = ["LabelShiftWatch", "PerformanceEstimator"]
 
 _MIN_REFERENCE = 200
-_N_SIM = 200  # CBPE's simulated label draws per window: bands to about ±0.01
 
 
 class PerformanceEstimator:
@@ -56,7 +55,7 @@ class PerformanceEstimator:
             from driftline.estimation import CBPE
 
             classes = [str(c)[len("score_"):] for c in self.score_columns]
-            self._method = CBPE(classes=classes, n_sim=_N_SIM, seed=seed).fit(
+            self._method = CBPE(classes=classes, seed=seed).fit(
                 labelled[self.score_columns].to_numpy(dtype=float),
                 [str(v) for v in labelled[target]])
         elif task == "regression" and self.features:
