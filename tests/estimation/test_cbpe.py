@@ -212,3 +212,21 @@ def test_data_errors_name_the_input(binary_cbpe):
         binary_cbpe.estimate([0.5, 0.6], predictions=[0, 7])
     with pytest.raises(DataError, match="predictions must be 1-D"):
         binary_cbpe.estimate([0.5, 0.6], predictions=[0])
+
+
+def test_multiclass_calibration_is_decided_per_class():
+    """Labels drawn from calibrated 3-class probabilities; then class 2's score column is
+    distorted (squared) and the rows left unnormalised: only that column needs a map."""
+    from driftline.estimation._calibration import Calibrator
+
+    rng = np.random.default_rng(4)
+    p = rng.dirichlet([1, 1, 1], size=6_000)
+    y = np.array([rng.choice(3, p=row) for row in p])
+    raw = p.copy()
+    raw[:, 2] = p[:, 2] ** 2
+    cal = Calibrator("auto", seed=0).fit(raw, y)
+    assert cal.columns == [False, False, True] and cal.calibrated
+    fixed = cal.transform(raw)
+    assert np.allclose(fixed.sum(axis=1), 1.0)
+    untouched = Calibrator("auto", seed=0).fit(p, y)
+    assert untouched.columns == [False, False, False] and not untouched.calibrated

@@ -33,7 +33,9 @@ class Calibrator:
     is a proper scoring rule: unlike a binned calibration error, it does not favour the step
     functions isotonic regression produces, so calibrated scores are left alone.
     Scores outside [0, 1] are not probabilities and are always calibrated. Binary tasks
-    calibrate P(``classes[1]``) only; multiclass tasks calibrate each column and renormalise rows.
+    calibrate P(``classes[1]``) only. Multiclass tasks decide per class (as NannyML does): a
+    column is mapped when its cross-fitted isotonic probabilities beat its raw scores on the
+    Brier score, the others are kept, and rows are renormalised (``columns`` says which).
 
     Examples
     --------
@@ -51,6 +53,7 @@ class Calibrator:
         self.calibrated = False
         self.brier_raw = float("nan")
         self.brier_calibrated = float("nan")
+        self.columns: list[bool] = []
         self._maps: list[Any] = []
 
     def fit(self, scores: np.ndarray, y: np.ndarray) -> Calibrator:
@@ -59,11 +62,19 @@ class Calibrator:
         hits = [(y == c).astype(float) for c in cols]
         self.brier_raw = _mean_brier(scores, hits, cols)
         outside = bool(scores.min() < 0.0 or scores.max() > 1.0)
+        chosen = [self.mode == "isotonic" or outside] * len(cols)
         if self.mode == "auto" and not outside:
-            self.brier_calibrated = _mean_brier(self._cross_fitted(scores, hits), hits, cols)
-        self.calibrated = self.mode == "isotonic" or outside or (
-            self.mode == "auto" and self.brier_calibrated < self.brier_raw)
-        self._maps = self._fit_maps(scores, hits) if self.calibrated else []
+            oof = self._cross_fitted(scores, hits)
+            self.brier_calibrated = _mean_brier(oof, hits, cols)
+            if len(cols) == 1:  # binary: one decision on the renormalised pair
+                chosen = [self.brier_calibrated < self.brier_raw]
+            else:  # multiclass: one decision per class, on that class's probabilities
+                chosen = [brier_score(oof[:, c], h) < brier_score(scores[:, c], h)
+                          for c, h in zip(cols, hits, strict=True)]
+        self.columns = chosen
+        self.calibrated = any(chosen)
+        self._maps = [m if keep else None for m, keep in
+                      zip(self._fit_maps(scores, hits), chosen, strict=True)] if self.calibrated else []
         return self
 
     def transform(self, scores: np.ndarray) -> np.ndarray:
@@ -101,10 +112,12 @@ class Calibrator:
 
 
 def _apply(maps: list[Any], scores: np.ndarray) -> np.ndarray:
+    """Each column through its map; a column without one (``None``) keeps its raw score."""
     if scores.shape[1] == 2:
         p1 = maps[0].predict(scores[:, 1])
         return np.column_stack([1.0 - p1, p1])
-    return np.column_stack([m.predict(scores[:, c]) for c, m in enumerate(maps)])
+    return np.column_stack([np.clip(scores[:, c], 0.0, 1.0) if m is None else m.predict(scores[:, c])
+                            for c, m in enumerate(maps)])
 
 
 def _mean_brier(prob: np.ndarray, hits: list[np.ndarray], cols: list[int]) -> float:
