@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -20,18 +20,24 @@ from driftline.drift._decision import (
 )
 from driftline.drift._frames import columns_of, to_pandas
 from driftline.drift._kinds import ColumnKind
+from driftline.drift._multivariate import MULTIVARIATE_METHODS, check_multivariate, run_multivariate
 from driftline.drift._prepare import display_edges, prepare
 from driftline.drift._quality import QualityLimits
 from driftline.drift._quality_columns import column_quality
 from driftline.drift._reference import ColumnState, Reference, _n_jobs, derived_columns
-from driftline.drift._report import ColumnDrift, DecisionRule, Distribution, DriftReport
+from driftline.drift._report import (
+    ColumnDrift,
+    DecisionRule,
+    Distribution,
+    DriftReport,
+)
 from driftline.drift._schema import Schema
 from driftline.drift._text import describe
 from driftline.errors import ParameterError, SchemaError
 from driftline.stats import Sample
 from driftline.stats._common import check_alpha
 
-__all__ = ["compare", "compare_fitted"]
+__all__ = ["MULTIVARIATE_METHODS", "compare", "compare_fitted"]
 
 _DRIFT_TYPE = {"feature": "feature", "target": "label", "prediction": "prediction",
                "prediction_score": "prediction", "concept": "concept"}
@@ -55,6 +61,7 @@ def compare(
     now: np.datetime64 | None = None,
     progress: Callable[[int, int, str], None] | None = None,
     n_jobs: int | None = None,
+    multivariate: Sequence[str] = (),
 ) -> DriftReport:
     """Compare a current table with a reference: per-column drift, data quality, label and
     prediction drift, and a dataset-level verdict.
@@ -78,6 +85,12 @@ def compare(
     now : the time the ``freshness`` check measures against (default: the current UTC time).
     progress : called as ``progress(done, total, column)`` after each column.
     n_jobs : threads used for columns (default: up to 2).
+    multivariate : whole-row tests to add as ``report.multivariate`` (opt-in, default none),
+        any of :data:`MULTIVARIATE_METHODS`. ``pca_reconstruction``, ``mmd`` and
+        ``domain_classifier`` read the numeric feature columns (never the target, prediction
+        or score columns); ``bbsd_soft`` reads the ``prediction_scores`` columns and
+        ``bbsd_hard`` the ``prediction`` column. They need the raw reference rows, so not a
+        fitted :class:`~driftline.drift.Reference`, and they do not change ``report.drifted``.
 
     Returns
     -------
@@ -88,6 +101,12 @@ def compare(
     The default rule flags a column only when its test, corrected for the number of columns
     tested, is significant **and** its effect size reaches the floor of its kind; the dataset
     drifted when any column did. See :mod:`driftline.drift._decision` for the rule and why.
+
+    The whole-row tests catch changes of the joint distribution that no single column shows,
+    such as a broken correlation. ``mmd`` standardises the columns with the reference's mean
+    and standard deviation, subsamples each side to 1,000 rows and uses 199 permutations;
+    ``domain_classifier`` (needs scikit-learn) uses 199 permutations and reports its three
+    most important columns. Each keeps its own verdict at ``alpha``.
 
     Examples
     --------
@@ -102,19 +121,29 @@ def compare(
     >>> report.columns["income"].effect_size_name
     'wasserstein_normed'
     """
+    methods = check_multivariate(multivariate)
     if isinstance(reference, Reference):
         if any(v is not None for v in (target, prediction, prediction_scores, schema, columns)):
             raise ParameterError(
                 "target, prediction, prediction_scores, schema and columns belong to "
                 "Reference.fit(); the reference given is already fitted.")
+        if methods:
+            raise ParameterError(
+                "multivariate needs the raw reference rows, and a fitted Reference keeps "
+                "per-column summaries only; pass the reference table instead.")
         fitted = reference
     else:
         fitted = Reference.fit(reference, schema=schema, target=target, prediction=prediction,
                                prediction_scores=prediction_scores, columns=columns,
                                n_jobs=n_jobs)
-    return compare_fitted(fitted, current, method=method, alpha=alpha, correction=correction,
-                          effect_floor=effect_floor, quality=quality, now=now, progress=progress,
-                          n_jobs=n_jobs)
+    report = compare_fitted(fitted, current, method=method, alpha=alpha, correction=correction,
+                            effect_floor=effect_floor, quality=quality, now=now,
+                            progress=progress, n_jobs=n_jobs)
+    if not methods:
+        return report
+    ref_frame, cur_frame = to_pandas(reference, "reference"), to_pandas(current, "current")
+    found = {m: run_multivariate(m, fitted, ref_frame, cur_frame, alpha) for m in methods}
+    return replace(report, multivariate=found)
 
 
 @dataclass(frozen=True)

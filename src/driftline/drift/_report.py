@@ -21,6 +21,7 @@ __all__ = [
     "DecisionRule",
     "Distribution",
     "DriftReport",
+    "MultivariateDrift",
     "QualityCheck",
 ]
 
@@ -225,6 +226,47 @@ class DecisionRule:
 
 
 @dataclass(frozen=True)
+class MultivariateDrift:
+    """One whole-row (dataset-level) test of the numeric features, from ``compare(multivariate=…)``.
+
+    Attributes
+    ----------
+    method : ``pca_reconstruction``, ``mmd``, ``domain_classifier``, ``bbsd_soft`` or
+        ``bbsd_hard``.
+    statistic : the reconstruction error, MMD², held-out AUC, largest KS statistic or χ².
+    p_value : ``None`` for ``pca_reconstruction``, which has a band instead.
+    drifted : the method's own verdict; ``None`` when it could not run (``reason`` says why).
+    columns : the columns the method read.
+    lower_threshold, upper_threshold : the band of ``pca_reconstruction``.
+    top_features : the columns that best separate the samples (``domain_classifier``).
+
+    Examples
+    --------
+    >>> m = MultivariateDrift("mmd", 0.02, 0.005, True, ("a", "b"), 500, 500, alpha=0.05)
+    >>> m.to_dict()["columns"], m.drifted
+    (['a', 'b'], True)
+    """
+
+    method: str
+    statistic: float
+    p_value: float | None
+    drifted: bool | None
+    columns: tuple[str, ...]
+    n_reference: int
+    n_current: int
+    alpha: float | None = None
+    lower_threshold: float | None = None
+    upper_threshold: float | None = None
+    top_features: tuple[str, ...] = ()
+    reason: str | None = None
+    warnings: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict."""
+        return _as_dict(self)
+
+
+@dataclass(frozen=True)
 class DriftReport:
     """The result of comparing a current table with a reference.
 
@@ -237,6 +279,8 @@ class DriftReport:
     quality : data quality per column.
     rule : the decision settings.
     n_reference, n_current : rows on each side.
+    multivariate : the whole-row tests asked for with ``compare(multivariate=…)``, by method
+        (empty by default). They are information: they do not change ``drifted``.
 
     Examples
     --------
@@ -253,6 +297,7 @@ class DriftReport:
     n_reference: int
     n_current: int
     warnings: tuple[str, ...] = ()
+    multivariate: Mapping[str, MultivariateDrift] = field(default_factory=dict)
 
     @property
     def tested(self) -> tuple[ColumnDrift, ...]:
@@ -306,9 +351,12 @@ class DriftReport:
         return sorted(self.columns.values(), key=lambda c: c.severity, reverse=True)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict following the versioned schema ``driftline.drift_report/1``."""
+        """A JSON-ready dict following the versioned schema ``driftline.drift_report/1``.
+
+        The ``multivariate`` key is present only when whole-row tests ran.
+        """
         target = self.target_drift
-        return {
+        out = {
             "schema": REPORT_SCHEMA,
             "driftline_version": _version(),
             "drifted": self.drifted,
@@ -325,6 +373,9 @@ class DriftReport:
             "quality": {name: q.to_dict() for name, q in self.quality.items()},
             "warnings": list(self.warnings),
         }
+        if self.multivariate:
+            out["multivariate"] = {name: m.to_dict() for name, m in self.multivariate.items()}
+        return out
 
     def to_json(self, path: str | Path | None = None, *, indent: int | None = 2) -> str:
         """The report as JSON text; also written to ``path`` when given."""
