@@ -33,6 +33,9 @@ def test_a_broken_correlation_is_seen_by_pca_and_mmd_not_by_the_features():
     assert broken.multivariate["mmd"]["drifted"]
     assert not broken.drifted_features  # every feature is still N(0, 1) on its own
     assert broken.summary()["multivariate"]["mmd"]["drifted"] is True
+    gauges = {(g["name"], g["labels"].get("method")): g["value"] for g in broken.gauges()}
+    assert gauges[("driftline_multivariate_drift", "mmd")] == 1.0
+    assert gauges[("driftline_multivariate_drift", "pca_reconstruction")] == 1.0
     plain = Monitor("m", 1, ref, features=COLS, target="y", task="binary", min_rows=100)
     assert plain.compute(_correlated(rng, 500, 0.0).assign(prediction=0), "t", "u").multivariate == {}
 

@@ -37,6 +37,7 @@ def model_state() -> list[tuple[str, dict[str, str], float]]:
          {"model": "credit", "version": "3", "metric": "roc_auc", "source": "realized"}, 0.87),
         ("driftline_label_coverage", {"model": "credit"}, 0.4),
         ("driftline_outlier_share", {"model": "credit"}, 0.012),
+        ("driftline_multivariate_drift", {"model": "credit", "method": "mmd"}, 1.0),
         ("driftline_model_performance_baseline",
          {"model": "credit", "version": "3", "metric": "roc_auc"}, 0.84),
     ]

@@ -47,6 +47,7 @@ FAMILIES = {
     "driftline_model_performance": ("gauge", {"model", "version", "metric", "source"}),
     "driftline_label_coverage": ("gauge", {"model"}),
     "driftline_outlier_share": ("gauge", {"model"}),
+    "driftline_multivariate_drift": ("gauge", {"model", "method"}),
     "driftline_model_performance_baseline": ("gauge", {"model", "version", "metric"}),
     "driftline_model_state_errors": ("counter", set()),
 }

@@ -109,6 +109,10 @@ class MonitorResult:
         if self.outliers is not None:
             out.append({"name": "driftline_outlier_share", "labels": m,
                         "value": float(self.outliers["share"])})
+        for method, r in self.multivariate.items():
+            if r.get("drifted") is not None:
+                out.append({"name": "driftline_multivariate_drift",
+                            "labels": {**m, "method": method}, "value": float(bool(r["drifted"]))})
         for metric, value in ((self.estimated or {}).get("metrics") or {}).items():
             if isinstance(value, (int, float)) and np.isfinite(value):
                 out.append({"name": "driftline_model_performance",

@@ -45,6 +45,9 @@ MODEL_STATE_METRICS: dict[str, tuple[str, tuple[str, ...]]] = {
     "driftline_outlier_share": (
         "Share of the latest window's rows that Half-Space Trees fitted on the reference flag as "
         "outliers (about 0.01 while traffic looks like the reference).", ("model",)),
+    "driftline_multivariate_drift": (
+        "1 if a whole-row method (monitoring.multivariate: pca_reconstruction, mmd, "
+        "domain_classifier) flagged the latest window, else 0.", ("model", "method")),
     "driftline_label_coverage": (
         "Share of the latest window's predictions that have received a label (0 to 1).",
         ("model",)),
