@@ -43,10 +43,9 @@ class PerformanceEstimator:
                  features: Sequence[str], prediction: str = "prediction", seed: int = 0) -> None:
         self.task, self.prediction = task, prediction
         self.score_columns = [c for c in reference.columns if str(c).startswith("score_")]
-        from pandas.api.types import is_bool_dtype, is_numeric_dtype
+        from driftline.monitor._outliers import numeric_features
 
-        self.features = [f for f in features if f in reference.columns
-                         and is_numeric_dtype(reference[f]) and not is_bool_dtype(reference[f])]
+        self.features = numeric_features(reference, features)
         self._method: Any = None
         labelled = reference[reference[target].notna()]
         if len(labelled) < _MIN_REFERENCE:

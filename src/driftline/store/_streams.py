@@ -7,16 +7,13 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from driftline.store._service import _utc
 from driftline.store._tables import events, feedback, stream_state
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
 __all__ = ["StreamMixin"]
-
-
-def _utc(v: datetime) -> datetime:
-    return v if v.tzinfo is not None else v.replace(tzinfo=timezone.utc)
 
 
 class StreamMixin:
