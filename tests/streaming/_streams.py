@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["_run", "_steps", "_stream"]
+__all__ = ["_drifts", "_run", "_steps", "_stream"]
 
 
 def _stream(seed: int, kind: str, reals: bool, down: bool = False, n: int = 2_500) -> list[float]:
@@ -39,3 +39,13 @@ def _run(det, xs) -> tuple[list[int], list[int]]:
         if det.warning_detected:
             warnings.append(i)
     return drifts, warnings
+
+
+def _drifts(det, xs) -> list[int]:
+    """Where ``det`` fired (for detectors, such as some of river's, without a warning zone)."""
+    hits = []
+    for i, x in enumerate(xs):
+        det.update(x)
+        if det.drift_detected:
+            hits.append(i)
+    return hits

@@ -13,6 +13,7 @@ import pytest
 
 from driftline.errors import DataError, ParameterError
 from driftline.streaming._fhddm import FHDDM
+from tests.streaming._streams import _drifts as _run
 
 river_binary = pytest.importorskip("river.drift.binary")
 
@@ -36,15 +37,6 @@ def _stream(seed: int, kind: str, n: int = 2_500) -> list[int]:
     ramp = np.clip((np.arange(n) - at) / (width if kind == "gradual" else 1), 0, 1)
     p = p0 + (0.0 if kind == "none" else rng.uniform(-0.2, 0.4)) * ramp
     return (rng.random(n) < np.clip(p, 0.0, 1.0)).astype(int).tolist()
-
-
-def _run(det, xs) -> list[int]:
-    hits = []
-    for i, x in enumerate(xs):
-        det.update(x)
-        if det.drift_detected:
-            hits.append(i)
-    return hits
 
 
 @pytest.mark.parametrize("name", PARAMS)

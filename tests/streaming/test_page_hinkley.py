@@ -13,6 +13,7 @@ import pytest
 
 from driftline.errors import DataError, ParameterError
 from driftline.streaming._page_hinkley import PageHinkley
+from tests.streaming._streams import _drifts as _run
 
 river_drift = pytest.importorskip("river.drift")
 
@@ -39,15 +40,6 @@ def _stream(seed: int, kind: str, reals: bool, n: int = 2_000) -> list[float]:
     p0 = rng.uniform(0.05, 0.5)
     p = p0 + (rng.uniform(0.05, 0.45) * rng.choice([-1, 1])) * ramp
     return (rng.random(n) < np.clip(p, 0.01, 0.99)).astype(float).tolist()
-
-
-def _run(det, xs) -> list[int]:
-    hits = []
-    for i, x in enumerate(xs):
-        det.update(x)
-        if det.drift_detected:
-            hits.append(i)
-    return hits
 
 
 CASES = [(seed, KINDS[seed % 3], seed % 2 == 1) for seed in range(60)]
