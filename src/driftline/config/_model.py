@@ -26,6 +26,9 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 _ENV = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _CALLABLE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 KINDS = Literal["numerical", "categorical", "binary", "text", "datetime"]
+#: The whole-row drift methods of ``monitoring.multivariate`` (and of ``on_data_drift.methods``).
+MultivariateMethod = Literal["pca_reconstruction", "mmd", "domain_classifier", "bbsd_soft",
+                             "bbsd_hard"]
 
 
 class StoreConfig(_Section):
@@ -243,8 +246,7 @@ class MonitoringConfig(_Section):
     concept_drift: ConceptDriftConfig = Field(default_factory=ConceptDriftConfig)
     outliers: OutlierConfig = Field(default_factory=OutlierConfig)
     estimate: bool = True
-    multivariate: list[Literal["pca_reconstruction", "mmd", "domain_classifier"]] = Field(
-        default_factory=list)
+    multivariate: list[MultivariateMethod] = Field(default_factory=list)
 
     @field_validator("every")
     @classmethod
@@ -323,7 +325,7 @@ class TriggerConfig(_Section):
     max_age: timedelta | None = None
     concept_drift: bool | None = None
     estimated: bool | None = None
-    methods: list[Literal["pca_reconstruction", "mmd", "domain_classifier"]] | None = None
+    methods: list[MultivariateMethod] | None = None
     min_events: int | None = Field(None, ge=1)
     detectors: list[str] | None = None
     worse_only: bool | None = None

@@ -122,7 +122,7 @@ class Monitor:
 
             self._multivariate = MultivariateWatch(
                 reference, numeric_features(reference, self.features, kinds),
-                methods=multivariate, alpha=alpha)
+                methods=multivariate, alpha=alpha, prediction=prediction)
         self._estimator = None
         self._label_shift = None
         if estimate:

@@ -62,10 +62,11 @@ class OnDataDrift:
     any of those features drifted; with ``share``, when its drift share is at least ``share``
     (with both, either). With ``methods``, a window also counts as drifted when one of those
     whole-row methods flagged it (``monitoring.multivariate``: ``pca_reconstruction``, ``mmd``,
-    ``domain_classifier``), which catches changes of the joint distribution that no single
-    feature shows. Windows too small to judge (``dataset_drift is None``) are skipped,
-    and only windows after the last training or retrain decision count. While fewer than ``m``
-    judged windows exist, the rule is applied to those there are.
+    ``domain_classifier``, ``bbsd_soft``, ``bbsd_hard``), which catches changes of the joint
+    distribution, or of the model's outputs, that no single feature shows. Windows too small to
+    judge (``dataset_drift is None``) are skipped, and only windows after the last training or
+    retrain decision count. While fewer than ``m`` judged windows exist, the rule is applied to
+    those there are.
 
     Examples
     --------
