@@ -108,3 +108,18 @@ def test_class_priors_are_estimated_from_predictions_before_labels(project):
     assert 1.0 < w < raw  # shrunk towards "no shift", never past it
     assert moved.label_shift["shifted"] and not quiet.label_shift["shifted"]
     assert quiet.summary()["label_shift"]["method"] == "bbse_hard_rlls"
+
+
+def test_an_estimate_alone_never_promotes(project):
+    """Windows with estimates and no labels: a retrain has nothing to validate the challenger
+    on, so it defers and the champion stays; the estimate is never a promotion criterion."""
+    from driftline.retrain import open_registry, retrain
+
+    cur, _ = make_credit_frames(1_200, 10, seed=14)
+    registry = _log(project, cur, start=T0, prefix="e")  # no labels
+    results = monitor_project(project, registry=registry)
+    assert all(r.estimated is not None and r.n_labelled == 0 for r in results)
+    before = open_registry(project).champion("credit").version
+    out = retrain(project, registry=registry)
+    assert out.outcome == "deferred" and "labelled rows" in out.reason
+    assert open_registry(project).champion("credit").version == before

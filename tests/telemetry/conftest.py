@@ -38,6 +38,8 @@ def model_state() -> list[tuple[str, dict[str, str], float]]:
         ("driftline_label_coverage", {"model": "credit"}, 0.4),
         ("driftline_outlier_share", {"model": "credit"}, 0.012),
         ("driftline_multivariate_drift", {"model": "credit", "method": "mmd"}, 1.0),
+        ("driftline_estimated_class_prior", {"model": "credit", "class": "1"}, 0.3),
+        ("driftline_label_shift", {"model": "credit"}, 1.0),
         ("driftline_model_performance_baseline",
          {"model": "credit", "version": "3", "metric": "roc_auc"}, 0.84),
     ]

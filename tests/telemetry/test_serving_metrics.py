@@ -48,6 +48,8 @@ FAMILIES = {
     "driftline_label_coverage": ("gauge", {"model"}),
     "driftline_outlier_share": ("gauge", {"model"}),
     "driftline_multivariate_drift": ("gauge", {"model", "method"}),
+    "driftline_estimated_class_prior": ("gauge", {"model", "class"}),
+    "driftline_label_shift": ("gauge", {"model"}),
     "driftline_model_performance_baseline": ("gauge", {"model", "version", "metric"}),
     "driftline_model_state_errors": ("counter", set()),
 }

@@ -100,6 +100,14 @@ class MonitorResult:
             if r.get("drifted") is not None:
                 out.append({"name": "driftline_multivariate_drift",
                             "labels": {**m, "method": method}, "value": float(bool(r["drifted"]))})
+        shift = self.label_shift or {}
+        for cls, prior in zip(shift.get("classes") or (), shift.get("target_prior") or (),
+                              strict=False):
+            out.append({"name": "driftline_estimated_class_prior",
+                        "labels": {**m, "class": str(cls)}, "value": float(prior)})
+        if shift.get("shifted") is not None:
+            out.append({"name": "driftline_label_shift", "labels": m,
+                        "value": float(bool(shift["shifted"]))})
         for metric, value in ((self.estimated or {}).get("metrics") or {}).items():
             if isinstance(value, (int, float)) and np.isfinite(value):
                 out.append({"name": "driftline_model_performance",

@@ -47,7 +47,15 @@ MODEL_STATE_METRICS: dict[str, tuple[str, tuple[str, ...]]] = {
         "outliers (about 0.01 while traffic looks like the reference).", ("model",)),
     "driftline_multivariate_drift": (
         "1 if a whole-row method (monitoring.multivariate: pca_reconstruction, mmd, "
-        "domain_classifier) flagged the latest window, else 0.", ("model", "method")),
+        "domain_classifier, bbsd_soft, bbsd_hard) flagged the latest window, else 0.",
+        ("model", "method")),
+    "driftline_estimated_class_prior": (
+        "Share of a class among the latest window's true labels, estimated without labels from "
+        "the predicted labels (BBSE with RLLS against the champion's holdout).",
+        ("model", "class")),
+    "driftline_label_shift": (
+        "1 if the latest window's prediction mix moved from the holdout's (label shift test at "
+        "monitoring alpha), else 0.", ("model",)),
     "driftline_label_coverage": (
         "Share of the latest window's predictions that have received a label (0 to 1).",
         ("model",)),
