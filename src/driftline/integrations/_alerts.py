@@ -139,6 +139,14 @@ def _outliers(t: AlertThresholds, job: str) -> str:
     return f"max by (model) (driftline_outlier_share)\n  > {t.outlier_share:g}"
 
 
+def _multivariate(t: AlertThresholds, job: str) -> str:
+    return "count by (model) (\n  max by (model, method) (driftline_multivariate_drift) == 1\n)\n  > 0"
+
+
+def _label_shift(t: AlertThresholds, job: str) -> str:
+    return "max by (model) (driftline_label_shift)\n  == 1"
+
+
 def _concept(t: AlertThresholds, job: str) -> str:
     # the counter exists at 0 from the watcher's first turn, so increase() sees the first drift
     return ("sum by (model) (max by (model, detector) (\n"
@@ -208,6 +216,15 @@ _ALERTS: dict[str, _Alert] = {
         '{{ $value | humanizePercentage }} of the latest monitored window of model '
         '"{{ $labels.model }}" are outliers against its reference (threshold <outlier_share>; '
         "about 1% while nothing changed)."),
+    "DriftlineMultivariateDrift": _Alert(
+        "warning", "15m", _multivariate, "Whole-row drift on {{ $labels.model }}",
+        '{{ $value }} whole-row method(s) flagged the latest monitored windows of model '
+        '"{{ $labels.model }}": the rows as a whole (or, for BBSD, the model\'s outputs) moved '
+        "away from the reference."),
+    "DriftlineLabelShift": _Alert(
+        "warning", "15m", _label_shift, "Label shift on {{ $labels.model }}",
+        'The prediction mix of model "{{ $labels.model }}" moved from its holdout\'s in the '
+        "latest monitored windows: the class priors estimated without labels (BBSE) changed."),
     "DriftlineConceptDrift": _Alert(
         "warning", "0s", _concept, "Concept drift in the labelled errors of {{ $labels.model }}",
         'The streaming detector found {{ printf "%.0f" $value }} concept drift(s) in the errors '

@@ -190,6 +190,14 @@ def drift_panels() -> list[Panel]:
                    f"{percent(_ALERT.outlier_share)} by default.", "percentunit",
                    target(f"max by (model) ({sel('driftline_outlier_share', model=True)})",
                           "{{model}}"), min=0),
+        timeseries("Whole-row drift", "1 while a whole-row method (monitoring.multivariate: "
+                   "PCA reconstruction, MMD, the domain classifier, BBSD on the model's outputs) "
+                   "flags the latest window, else 0; one line per method. Each flags about "
+                   "alpha (5%) of quiet windows. The DriftlineMultivariateDrift alert follows "
+                   "it.", "none",
+                   target(f"max by (model, method) "
+                          f"({sel('driftline_multivariate_drift', model=True)})",
+                          "{{model}} {{method}}"), min=0, max=1),
         row("Features"),
         timeseries("Feature drift scores", "Drift statistic or distance of each feature in the "
                    "latest window (the method's own scale: compare a feature with itself over "
@@ -220,8 +228,18 @@ def performance_panels() -> list[Panel]:
                    target(f"{realized} / on ({by}) {baseline} - 1",
                           "{{model}} v{{version}} {{metric}}")),
         timeseries("Estimated performance", "Performance estimated without labels (CBPE, DLE) "
-                   "for the latest window, when the project estimates it.", "none",
+                   "for the latest window, when the project estimates it. It assumes calibrated "
+                   "scores and no concept drift (P(y|x) unchanged): trust the realized line once "
+                   "labels arrive. An estimate never promotes a model.", "none",
                    target(estimated, "{{model}} v{{version}} {{metric}}")),
+        timeseries("Estimated class priors", "Share of each class among the latest window's "
+                   "true labels, estimated without labels from the predicted labels (BBSE "
+                   "against the champion's holdout). A change is label shift; the "
+                   "DriftlineLabelShift alert follows the test of the prediction mix.",
+                   "percentunit",
+                   target(f"max by (model, class) "
+                          f"({sel('driftline_estimated_class_prior', model=True)})",
+                          "{{model}} class {{class}}"), min=0, max=1),
         table("Holdout baseline", "The champion's metrics on its holdout, the baseline the "
               "alerts compare realized performance with.", "none",
               target(baseline, instant=True)),
