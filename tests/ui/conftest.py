@@ -22,7 +22,8 @@ def seed(folder, *, extra: str = "", store_url: str | None = None):
     from driftline.worker._alerts import deliver
 
     path = make_project(folder, n=1_200, store_url=store_url, extra=(
-        "monitoring: {window: {rows: 300}, min_rows: 100, min_labels: 50}\n" + extra))
+        "monitoring: {window: {rows: 300}, min_rows: 100, min_labels: 50,\n"
+        "             multivariate: [pca_reconstruction, bbsd_hard]}\n" + extra))
     register(path, promote=True)
     register(path, promote=False)  # v2, a challenger: something to promote
     project = load_project(path)

@@ -64,12 +64,18 @@ def test_pages_show_the_seeded_history(seeded, client_for):
                                          "has_mortgage"}
     assert "recommended action" in drift and "Label drift" in drift and "Prediction drift" in drift
     assert any(n.startswith("Share of outlier rows") for n in names)
+    whole = next(f for f in figures(drift) if f["layout"]["title"]["text"].startswith("Whole-row"))
+    assert {t["name"] for t in whole["data"]} == {"pca_reconstruction", "bbsd_hard"}
+    # the seeded traffic drifts in its second half: some window is flagged, and only 0/1 shows
+    flags = [y for t in whole["data"] for y in t["y"] if y is not None]
+    assert set(flags) <= {0.0, 1.0} and 1.0 in flags
     perf = client.get("/ui/models/credit/performance").text
     # the labels of the drifted half are flipped: the detector on the errors found it
     assert "Concept drift on the labelled errors" in perf and "ADWIN has seen 1,800" in perf
     perf_names = {f["layout"]["title"]["text"] for f in figures(perf)}
     assert any(n.startswith("Class priors per window") for n in perf_names)
     assert any("and estimated)" in n for n in perf_names)  # CBPE beside the realized line
+    assert "assumes no concept drift" in perf and "never promotes" in perf  # the blind spot
     assert "No concept drift found." not in perf
     roc = next(f for f in figures(perf) if f["layout"]["title"]["text"].startswith("roc_auc"))
     band_lower, band_upper, realized = roc["data"][1]["y"], roc["data"][0]["y"], roc["data"][2]["y"]

@@ -85,6 +85,21 @@ def drift_page(view: ModelView, window_id: int | None = None, feature: str | Non
             "Share of outlier rows per window (Half-Space Trees on the reference; about 1% "
             "while nothing changed)", [{"name": "outlier share", "x": ox, "y": oy,
                                         "mode": "lines+markers"}], y_format=".1%")
+    multi: dict[str, tuple[list[float], list[float]]] = {}
+    for xi, w in zip(x, windows, strict=True):
+        for method, r in ((w["summary"] or {}).get("multivariate") or {}).items():
+            if r.get("drifted") is not None:
+                mx, my = multi.setdefault(method, ([], []))
+                mx.append(xi or 0.0)
+                my.append(float(bool(r["drifted"])))
+    if multi:
+        series = []
+        for method in sorted(multi):
+            mx, my = charts.bucket(*multi[method], how="max")
+            series.append({"name": method, "x": mx, "y": my, "mode": "lines+markers"})
+        figures["multivariate"] = charts.lines(
+            "Whole-row drift per window (1 = flagged; each method flags about alpha of quiet "
+            "windows)", series)
     groups = _columns([w["id"] for w in windows], x)
     scores = view.store.feature_scores(view.name, [w["id"] for w in windows])
     col_of = {rid: j for j, g in enumerate(groups) for rid in g}

@@ -105,6 +105,8 @@ def drift_body(model: str, data: Mapping[str, Any]) -> str:
     parts = [f'<section class="card">{chart("share", figs.get("share"))}</section>']
     if figs.get("outliers"):
         parts.append(f'<section class="card">{chart("outliers", figs["outliers"])}</section>')
+    if figs.get("multivariate"):
+        parts.append(f'<section class="card">{chart("multivariate", figs["multivariate"])}</section>')
     hidden = data["hidden_features"]
     parts.append('<section class="card">' + chart("heatmap", figs.get("heatmap")) + (
         f'<p class="note">{hidden} quieter features are not shown.</p>' if hidden else "")
@@ -167,7 +169,8 @@ def performance_body(model: str, data: Mapping[str, Any]) -> str:
                "from the model's scores or errors, no labels) is drawn beside the realized "
                "metrics. It assumes no concept drift: when P(y|x) changes it keeps reporting the "
                "reference's performance, so trust the realized line once labels arrive "
-               "(docs/estimation.md).</p>")
+               "(docs/estimation.md). An estimate may start a retrain but never promotes a "
+               "model: challengers are validated on labelled rows.</p>")
     grid = "".join(f'<section class="card">{chart(k, f)}</section>' for k, f in figs.items())
     return (f'<section class="card">{summary}{note}{est}</section>{_concept(data["concept"])}'
             f'<div class="grid">{grid}</div>')
