@@ -11,7 +11,7 @@ PACKAGES = ["driftline", "driftline.stats", "driftline.drift", "driftline.errors
             "driftline.registry", "driftline.serving", "driftline.store", "driftline.retrain",
             "driftline.app", "driftline.telemetry", "driftline.metrics", "driftline.monitor",
             "driftline.policy", "driftline.alerts", "driftline.integrations", "driftline.ui",
-            "driftline.demo", "driftline.streaming", "driftline.estimation"]
+            "driftline.demo", "driftline.streaming", "driftline.estimation", "driftline.tracking"]
 
 
 @pytest.mark.parametrize("name", PACKAGES)
@@ -29,7 +29,8 @@ def test_all_is_sorted_and_resolves(name):
                                   "driftline.retrain", "driftline.app", "driftline.telemetry",
                                   "driftline.metrics", "driftline.monitor", "driftline.policy",
                                   "driftline.alerts", "driftline.integrations", "driftline.ui",
-                                  "driftline.demo", "driftline.streaming", "driftline.estimation"])
+                                  "driftline.demo", "driftline.streaming", "driftline.estimation",
+                                  "driftline.tracking"])
 def test_public_functions_have_examples(name):
     mod = importlib.import_module(name)
     missing = []

@@ -10,9 +10,10 @@ Examples
 
 from driftline.store._compaction import CompactionResult
 from driftline.store._retention import RetentionResult
+from driftline.store._runs import RUN_KINDS, RUN_STATUSES
 from driftline.store._service import RequestLog
 from driftline.store._store import ConflictError, LogResult, PendingBatch, Store
 from driftline.store._versions import STAGES, StageChange, VersionRow
 
-__all__ = ["STAGES", "CompactionResult", "ConflictError", "LogResult", "PendingBatch",
-           "RequestLog", "RetentionResult", "StageChange", "Store", "VersionRow"]
+__all__ = ["RUN_KINDS", "RUN_STATUSES", "STAGES", "CompactionResult", "ConflictError", "LogResult",
+           "PendingBatch", "RequestLog", "RetentionResult", "StageChange", "Store", "VersionRow"]

@@ -22,6 +22,7 @@ from driftline.store._compaction import CompactionMixin
 from driftline.store._lease import LeaseMixin
 from driftline.store._monitoring import MonitoringMixin
 from driftline.store._retention import RetentionMixin
+from driftline.store._runs import RunsMixin
 from driftline.store._service import ServiceMixin
 from driftline.store._streams import StreamMixin
 from driftline.store._tables import batches, feedback, models, predictions
@@ -112,7 +113,7 @@ def _hashes(frame: pd.DataFrame) -> list[str]:
 
 
 class Store(VersionsMixin, RetentionMixin, CompactionMixin, MonitoringMixin, LeaseMixin,
-            ServiceMixin, StreamMixin):
+            ServiceMixin, StreamMixin, RunsMixin):
     """Models, predictions and labels in one database.
 
     Examples

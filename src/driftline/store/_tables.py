@@ -33,6 +33,9 @@ __all__ = [
     "monitor_results",
     "monitor_values",
     "predictions",
+    "run_artifacts",
+    "run_metrics",
+    "runs",
     "service_samples",
     "stage_history",
     "stream_state",
@@ -199,4 +202,50 @@ service_samples = Table(
     Column("at", DateTime(timezone=True), nullable=False, index=True),
     Column("replica", String(128), nullable=False),
     Column("payload", JSON, nullable=False),
+)
+
+# Tracked training and tuning runs (driftline.tracking): one row per run, nested through
+# parent_id (a study holds its trials). The model is a name, not a foreign key: a run may come
+# before the model is registered.
+runs = Table(
+    "dl_runs", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("model", String(128), nullable=False, index=True),
+    Column("name", String(256), nullable=True),
+    Column("parent_id", String(32), ForeignKey("dl_runs.id"), nullable=True, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("ended_at", DateTime(timezone=True), nullable=True),
+    Column("params", JSON, nullable=False),        # hyperparameters: set before training
+    Column("model_params", JSON, nullable=False),  # learned parameters: a summary
+    Column("tags", JSON, nullable=False),
+    Column("metrics", JSON, nullable=False),       # the latest value of each metric
+    Column("version", Integer, nullable=True),     # the model version the run produced
+    Column("decision_id", BigInteger, nullable=True),  # the retrain decision that caused it
+)
+
+# Every logged metric value, with its step: the training curves.
+run_metrics = Table(
+    "dl_run_metrics", metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("run_id", String(32), ForeignKey("dl_runs.id"), nullable=False, index=True),
+    Column("name", String(256), nullable=False),
+    Column("step", BigInteger, nullable=True),
+    Column("value", Float, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+# Files and JSON documents logged with a run, kept in the database so that every replica sees
+# them and nothing depends on a local folder.
+run_artifacts = Table(
+    "dl_run_artifacts", metadata,
+    Column("run_id", String(32), ForeignKey("dl_runs.id"), primary_key=True),
+    Column("name", String(256), primary_key=True),
+    Column("media_type", String(128), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
 )
