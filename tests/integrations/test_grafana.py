@@ -129,8 +129,9 @@ def test_promtool_rejects_a_broken_expression(tmp_path):
 
 def _store_read(metric: str) -> bool:
     """Families every replica reads from the store and exports with the same value."""
-    names = set(MODEL_STATE_METRICS) | {n if k != "counter" else f"{n}_total"
-                                         for n, (k, _, _) in LOOP_METRICS.items()}
+    suffixes = {"counter": ("_total",), "gauge": ("",), "histogram": ("_bucket", "_sum", "_count")}
+    names = set(MODEL_STATE_METRICS) | {n + x for n, (k, _, _) in LOOP_METRICS.items()
+                                         for x in suffixes[k]}
     return metric in names
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from driftline.telemetry import GpuReading, ServingMetrics
+from driftline.telemetry import GpuReading, LoopSample, ServingMetrics
 
 Series = set[tuple[str, frozenset[tuple[str, str]]]]
 
@@ -45,9 +47,22 @@ def model_state() -> list[tuple[str, dict[str, str], float]]:
     ]
 
 
+def training_state() -> list[LoopSample]:
+    """The training families, as the store gives them once a model has tracked runs."""
+    return [
+        ("driftline_training_runs", {"model": "credit", "outcome": "finished"}, 4.0),
+        ("driftline_training_runs", {"model": "credit", "outcome": "failed"}, 1.0),
+        ("driftline_training_duration_seconds", {"model": "credit"},
+         (((60.0, 3.0), (3600.0, 4.0), (math.inf, 5.0)), 4000.0)),
+        ("driftline_training_last_metric", {"model": "credit", "metric": "val_auc"}, 0.83),
+    ]
+
+
 @pytest.fixture
 def metrics() -> ServingMetrics:
-    """Everything on, with a fake GPU and a model-state source, and one served model."""
+    """Everything on, with a fake GPU, model-state and training sources, and one served
+    model."""
     m = ServingMetrics(gpu=two_gpus, model_state=model_state)
+    m.loop.source = training_state
     m.add_model("credit", "3")
     return m

@@ -52,6 +52,9 @@ FAMILIES = {
     "driftline_label_shift": ("gauge", {"model"}),
     "driftline_model_performance_baseline": ("gauge", {"model", "version", "metric"}),
     "driftline_model_state_errors": ("counter", set()),
+    "driftline_training_runs": ("counter", {"model", "outcome"}),
+    "driftline_training_duration_seconds": ("histogram", {"model"}),
+    "driftline_training_last_metric": ("gauge", {"model", "metric"}),
 }
 BUCKET_LABEL = {"le"}
 

@@ -2,8 +2,9 @@
 
 Aggregation across replicas follows docs/metrics.md: request counters are summed
 (``sum by``); gauges read from the store, which every replica exports with the same value, are
-combined with ``max by``. The loop's counters (decisions, retrain runs) are counted from the
-store too, so they are also combined with ``max by`` before anything is summed.
+combined with ``max by``. The loop's counters (decisions, retrain runs) and the tracked
+training runs' counter and duration histogram are counted from the store too, so they are also
+combined with ``max by`` (by ``le`` too, for a histogram) before anything is summed.
 """
 
 from __future__ import annotations
@@ -268,8 +269,37 @@ def performance_panels() -> list[Panel]:
     ]
 
 
+def _training_quantile(q: float) -> str:
+    """The ``q`` quantile of the durations of the training runs that ended in the last day
+    (every replica reads the same histogram from the store: ``max by``, then the quantile)."""
+    bucket = sel("driftline_training_duration_seconds_bucket", model=True)
+    return f"histogram_quantile({q}, max by (model, le) (increase({bucket}[1d])))"
+
+
+def _training_panels() -> list[Panel]:
+    runs = sel("driftline_training_runs_total", model=True)
+    return [
+        row("Training runs"),
+        timeseries("Training runs per hour", "Tracked training runs (kinds run, trial and "
+                   "retrain) that ended, per hour, by outcome (finished, failed, pruned), "
+                   "counted from the store.", "short",
+                   target(f"3600 * max by (model, outcome) ({_rate(runs)})",
+                          "{{model}} {{outcome}}"), min=0),
+        timeseries("Training duration p50 and p90", "Median and 90th percentile of the "
+                   "durations (start to end) of the training runs that ended in the preceding "
+                   "24 hours; empty for a model without such a run.", "s",
+                   target(_training_quantile(0.5), "{{model}} p50"),
+                   target(_training_quantile(0.9), "{{model}} p90"), min=0),
+        table("Latest validation metrics", "The metrics of each model's latest finished "
+              "training run (kind run or retrain), as it logged them.", "short",
+              target(f"max by (model, metric) "
+                     f"({sel('driftline_training_last_metric', model=True)})", instant=True)),
+    ]
+
+
 def retraining_panels() -> list[Panel]:
-    """Time since the last retrain against the schedule, runs by outcome, and decisions."""
+    """Time since the last retrain against the schedule, runs by outcome, decisions, and the
+    tracked training runs."""
     last = f"max by (model) ({sel('driftline_retrain_last_success_timestamp_seconds', model=True)})"
     expected = f"max by (model) ({sel('driftline_retrain_expected_interval_seconds', model=True)})"
     runs = sel("driftline_retrain_runs_total", model=True)
@@ -304,6 +334,7 @@ def retraining_panels() -> list[Panel]:
               "range.", "short",
               target(f"max by (model, mode, outcome) (increase({runs}[$__range]))",
                      instant=True)),
+        *_training_panels(),
     ]
 
 
@@ -315,8 +346,8 @@ DASHBOARDS = {
                         "monitored windows, and label coverage.", drift_panels),
     "driftline-performance": ("driftline / Performance", "Realized and estimated performance "
                               "against the champion's holdout baseline.", performance_panels),
-    "driftline-retraining": ("driftline / Retraining", "Retraining schedule, runs by outcome "
-                             "and policy decisions.", retraining_panels),
+    "driftline-retraining": ("driftline / Retraining", "Retraining schedule, runs by outcome, "
+                             "policy decisions and tracked training runs.", retraining_panels),
 }
 
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from driftline.store._runs import MetricSample, training_samples
 from driftline.store._tables import decisions, monitor_results, monitor_values
 
 if TYPE_CHECKING:
@@ -163,15 +164,16 @@ class MonitoringMixin:
                 action=str(decision.get("action") or "none")[:32], payload=dict(decision)))
             return int(res.inserted_primary_key[0])
 
-    def loop_samples(self, model: str) -> list[tuple[str, dict[str, str], float]]:
+    def loop_samples(self, model: str) -> list[MetricSample]:
         """The loop's metrics for ``model``: decisions by action, retrain runs by mode and
-        outcome, and the time of the last finished retrain."""
+        outcome, the time of the last finished retrain, concept drifts, and the tracked
+        training runs (:meth:`training_samples`)."""
         import sqlalchemy as sa
 
         from driftline.store._tables import events
 
         mid = self.model_id(model)
-        out: list[tuple[str, dict[str, str], float]] = []
+        out: list[MetricSample] = []
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(decisions.c.action, sa.func.count())
                                 .where(decisions.c.model_id == mid)
@@ -202,7 +204,28 @@ class MonitoringMixin:
             out.append(("driftline_retrain_last_success_timestamp_seconds", {"model": model},
                         when.timestamp()))
         out.extend(self._concept_samples(model, mid))
+        out.extend(self.training_samples(model))
         return out
+
+    def training_samples(self, model: str) -> list[MetricSample]:
+        """The metrics of ``model``'s tracked training runs (kinds run, trial and retrain):
+        ``driftline_training_runs`` by outcome, the ``driftline_training_duration_seconds``
+        histogram as ``(buckets, sum)``, and ``driftline_training_last_metric``, the metrics of
+        the latest finished run of kind run or retrain. Nothing until the model's first run.
+
+        Examples
+        --------
+        >>> from driftline.store import Store
+        >>> from driftline.tracking import track
+        >>> store = Store.open("sqlite://")
+        >>> with track("credit", store=store, run_name="baseline") as run:
+        ...     run.log_metrics({"val_auc": 0.81})
+        >>> {labels.get("outcome") or labels.get("metric"): value
+        ...  for name, labels, value in store.training_samples("credit")
+        ...  if name != "driftline_training_duration_seconds"}
+        {'finished': 1.0, 'failed': 0.0, 'pruned': 0.0, 'val_auc': 0.81}
+        """
+        return training_samples(self.engine, model)
 
     def _concept_samples(self, model: str, mid: int) -> list[tuple[str, dict[str, str], float]]:
         """Concept drifts by detector, and the watched error (see ``monitor.watch_feedback``)."""
