@@ -33,6 +33,7 @@ _LAZY = {
     "SuiteResult": "driftline.drift",
     "register": "driftline.retrain",
     "log_predictions": "driftline.serving",
+    "track": "driftline.integrations",
 }
 _SUBMODULES = ("stats", "drift", "errors", "datasets", "metrics")
 
@@ -49,6 +50,7 @@ if TYPE_CHECKING:  # pragma: no cover
         SuiteResult,
         compare,
     )
+    from driftline.integrations import track
     from driftline.retrain import register
     from driftline.serving import log_predictions
     from driftline.stats import TestResult

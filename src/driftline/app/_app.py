@@ -136,6 +136,10 @@ def create_app(projects: Sequence[Project | str | Path],
     from driftline.serving import build_router
 
     settings = settings or ServeSettings()
+    if settings.worker:  # the worker's retraining runs mirror to MLflow when it is configured
+        from driftline.integrations import configure_tracking
+
+        configure_tracking(os.environ if settings.environ is None else settings.environ)
     loaded = _load(projects)
     if settings.serving:
         state, resources = _state(loaded, settings)
@@ -275,6 +279,7 @@ async def _work(state: ServingState) -> None:
     """The embedded worker: every ``monitoring.every``, monitor new windows, decide, and
     retrain (in a separate process) under the model's lease; several replicas can run it,
     and only the lease holder acts."""
+    import driftline.integrations._optuna  # noqa: F401 - registers training.tuning.tuner: optuna
     from driftline.config import parse_duration
     from driftline.worker import Worker
 

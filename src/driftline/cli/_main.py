@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -232,6 +233,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         return _error(str(exc))
     console = Console(quiet=args.quiet, json_to_stdout=args.json == "-")
+    if os.environ.get("MLFLOW_TRACKING_URI"):  # tracked runs (retrains) mirror to MLflow too
+        from driftline.integrations import configure_tracking
+
+        configure_tracking()
     try:
         with _capture_warnings(console):
             code: int = args.func(args, console)

@@ -237,6 +237,9 @@ class Registry:
             self.store.add_event(name, "forced_promotion", payload)
             reason = f"forced: {reason}"
         self.store.set_stage(name, version, "champion", reason=reason, epoch=epoch)
+        from driftline.tracking._sink import notify_stage
+
+        notify_stage(name, version, "champion")  # MLflow's champion alias, when mirrored
         return self.get(name, version)
 
     def previous_champion(self, name: str) -> int | None:
