@@ -171,3 +171,43 @@ def test_the_data_quality_gate_holds_retraining_and_an_event_says_why(project):
     held = [e for e in registry.store.events("credit") if e["kind"] == "retrain_held"]
     assert held and "income" in " ".join(held[-1]["payload"]["reasons"])
     assert registry.champion("credit").version == 1
+
+
+def test_every_retrain_is_a_tracked_run_linked_to_its_version_and_decision(project):
+    """The loop's retrain is a tracked run: params, the challenger's full metric set on the
+    validation rows with the champion's beside it, the verdict, the version it produced and
+    the policy decision that caused it."""
+    from driftline.retrain import run_loop_once
+    from driftline.tracking import list_runs
+
+    registry = _drifted(project)
+    out = run_loop_once(project, registry=registry, demand="new data")
+    assert out["decision"]["action"] == "retrain"
+    (run,) = list_runs(registry.store, "credit", kind="retrain")
+    assert run.status == "finished" and run.version == out["retrain"]["version"]
+    decision = [d for d in registry.store.decisions("credit") if d["action"] == "retrain"][-1]
+    assert run.decision_id == decision["id"]
+    assert run.tags["champion_version"] == 1 and run.tags["trigger"] == out["decision"]["trigger"]
+    v = out["retrain"]["validation"]
+    assert run.tags["validation.decision"] == v["decision"]
+    assert run.tags["outcome"] == out["retrain"]["outcome"]
+    assert run.tags["validation.value_b"] == pytest.approx(v["value_b"])
+    assert {"accuracy", "log_loss", "roc_auc", "pr_auc"} <= set(run.metrics)
+    assert run.metrics["roc_auc"] == pytest.approx(v["value_b"])  # the same rows, the same model
+    assert run.tags["champion.roc_auc"] == pytest.approx(v["value_a"])
+    assert run.model_params["n_parameters"] > 0
+    names = {a["name"] for a in registry.store.run_artifacts(run.id)}
+    assert names == {"confusion_matrix.json", "classification_report.json"}
+
+
+def test_a_failing_retrain_ends_its_tracked_run_failed(project):
+    from driftline.retrain import retrain
+    from driftline.tracking import list_runs
+
+    registry = _drifted(project)
+    (project.base_dir / "credit_model.py").write_text(
+        "def train(data, *, previous=None, params):\n    raise RuntimeError('boom')\n")
+    with pytest.raises(Exception, match="boom"):
+        retrain(project, registry=registry, trigger="test")
+    (run,) = list_runs(registry.store, "credit", kind="retrain")
+    assert run.status == "failed" and run.version is None and "boom" in run.tags["error.message"]

@@ -214,6 +214,7 @@ def cmd_monitor(args: argparse.Namespace, console: Any) -> int:
 
 def cmd_retrain(args: argparse.Namespace, console: Any) -> int:
     """``driftline retrain``: train a challenger now, validate it, promote or reject it."""
+    import driftline.integrations._optuna  # noqa: F401 - registers training.tuning.tuner: optuna
     from driftline.config import load_project
     from driftline.retrain import open_registry, retrain
 
@@ -247,6 +248,7 @@ def cmd_decisions(args: argparse.Namespace, console: Any) -> int:
 
 def cmd_worker(args: argparse.Namespace, console: Any) -> int:
     """``driftline worker PROJECT...``: run the loop outside the serving processes."""
+    import driftline.integrations._optuna  # noqa: F401 - registers training.tuning.tuner: optuna
     from driftline.worker import Worker
 
     worker = Worker(args.projects)

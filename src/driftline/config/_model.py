@@ -19,7 +19,7 @@ __all__ = [
     "AlertsConfig", "ArtifactsConfig", "AuthConfig", "LimitsConfig", "LoggingConfig",
     "ModelConfig", "MonitoringConfig", "PoliciesConfig", "PrivacyConfig", "ProjectConfig",
     "ReferenceConfig", "RetentionConfig", "SchemaConfig", "StoreConfig", "TrainingConfig",
-    "WindowConfig", "parse_duration",
+    "TuningConfig", "TuningParamConfig", "WindowConfig", "parse_duration",
 ]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
@@ -74,6 +74,96 @@ class ModelConfig(_Section):
         return v
 
 
+class TuningParamConfig(_Section):
+    """One tuned hyperparameter of ``training.tuning.space``: a range or a list of choices.
+
+    ``{low, high}`` is a float (``log: true`` samples it log-uniformly; ``type: int`` makes it
+    an integer, both ends included); ``{choices: [...]}`` is a categorical.
+
+    Examples
+    --------
+    >>> TuningParamConfig(low=0.01, high=10, log=True).type
+    'float'
+    >>> TuningParamConfig(choices=["rbf", "linear"]).type
+    'categorical'
+    >>> TuningParamConfig(low=2.5, high=8, type="int")
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for TuningParamConfig
+    ...low and high of an int parameter must be integers; got 2.5 and 8.0...
+    """
+
+    low: float | None = None
+    high: float | None = None
+    log: bool = False
+    type: Literal["float", "int", "categorical"] | None = None
+    choices: list[str | int | float | bool | None] | None = None
+
+    @model_validator(mode="after")
+    def _range_or_choices(self) -> TuningParamConfig:
+        ranged = self.low is not None or self.high is not None
+        kind = self.type or ("categorical" if self.choices is not None else "float")
+        if kind == "categorical":
+            if ranged or not self.choices:
+                raise ValueError("a categorical parameter needs a non-empty 'choices' list and "
+                                 "no low/high")
+        else:
+            if self.choices is not None:
+                raise ValueError(f"give either choices or low/high; a {kind} parameter takes "
+                                 "low and high")
+            if self.low is None or self.high is None:
+                raise ValueError(f"a {kind} parameter needs both low and high")
+            if kind == "int" and not (float(self.low).is_integer() and float(self.high).is_integer()):
+                raise ValueError(f"low and high of an int parameter must be integers; got "
+                                 f"{self.low} and {self.high}")
+            if not (self.low < self.high or (kind == "int" and self.low == self.high)):
+                raise ValueError(f"low must be below high; got low={self.low}, high={self.high}")
+            if self.log and self.low <= 0:
+                raise ValueError(f"log: true needs low > 0; got low={self.low}")
+        object.__setattr__(self, "type", kind)
+        return self
+
+    def to_spec(self) -> dict[str, Any]:
+        """The spec :meth:`driftline.retrain.SearchSpace.from_dict` reads."""
+        if self.type == "categorical":
+            return {"choices": list(self.choices or ())}
+        assert self.low is not None and self.high is not None
+        cast = int if self.type == "int" else float
+        return {"type": self.type, "low": cast(self.low), "high": cast(self.high), "log": self.log}
+
+
+class TuningConfig(_Section):
+    """``training.tuning``: tune hyperparameters before each retrain's final training.
+
+    Each trial trains on part of the retrain's training rows with ``training.params``
+    overridden by the trial's params (in a separate process, like the final training: niced,
+    thread-capped, within ``training.timeout``), and is scored on the rest by ``metric``. The
+    best params, merged over ``training.params``, train the challenger. The tuning is a study
+    run nested in the retrain's tracked run, each trial a run of its own.
+
+    Examples
+    --------
+    >>> t = TuningConfig(trials=8, space={"C": {"low": 0.01, "high": 10, "log": True}})
+    >>> t.tuner, t.space["C"].type, t.timeout
+    ('random', 'float', None)
+    """
+
+    trials: int = Field(20, ge=1, le=10_000)
+    timeout: str | None = None
+    metric: str | None = None
+    direction: Literal["maximize", "minimize"] | None = None
+    space: dict[str, TuningParamConfig] = Field(min_length=1)
+    tuner: Literal["random", "optuna"] = "random"
+    validation_fraction: float = Field(0.25, gt=0.0, lt=1.0)
+
+    @field_validator("timeout")
+    @classmethod
+    def _timeout(cls, v: str | None) -> str | None:
+        if v is not None:
+            parse_duration(v)
+        return v
+
+
 class TrainingConfig(_Section):
     """How versions are trained: a function ``package.module:function`` or an estimator."""
 
@@ -84,6 +174,7 @@ class TrainingConfig(_Section):
     nice: int = Field(10, ge=0, le=19)
     threads: int = Field(1, ge=1, le=256)
     timeout: str = "1h"
+    tuning: TuningConfig | None = None
 
     @field_validator("timeout")
     @classmethod

@@ -8,6 +8,7 @@ the validation, and the promotion or rejection as a decision and an event.
 from __future__ import annotations
 
 import contextlib
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from driftline.errors import DataError, ParameterError
+
+_log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -157,6 +160,12 @@ def decide(project: Project, registry: Registry, *, clock: Clock | None = None,
     >>> decide(project, reg).action, decide(project, reg, demand="new data").action
     ('none', 'retrain')
     """
+    return _decide(project, registry, clock=clock, demand=demand)[0]
+
+
+def _decide(project: Project, registry: Registry, *, clock: Clock | None = None,
+            demand: str | None = None) -> tuple[Decision, int]:
+    """:func:`decide`, also returning the stored decision's id."""
     from driftline.policy import SystemClock, policy_from_config
 
     clock = clock or SystemClock()
@@ -167,8 +176,8 @@ def decide(project: Project, registry: Registry, *, clock: Clock | None = None,
              if e["kind"] == "retrain_requested"]
     if ctx.demand is not None and asked:
         payload["consumed_event"] = asked[-1]["id"]
-    registry.store.add_decision(project.config.model.name, payload)
-    return decision
+    decision_id = registry.store.add_decision(project.config.model.name, payload)
+    return decision, decision_id
 
 
 @dataclass(frozen=True)
@@ -217,13 +226,22 @@ def retrain(project: Project, *, mode: str = "stateless", registry: Registry | N
             trigger: str = "manual", promote: str = "auto", margin: float = 0.0,
             validation_fraction: float = 0.3, min_validation: int = 100,
             nice: int | None = None, threads: int | None = None, timeout: float | None = None,
-            epoch: int | None = None) -> RetrainOutcome:
+            epoch: int | None = None, decision_id: int | None = None) -> RetrainOutcome:
     """Train a challenger, validate it against the champion on the same recent labelled rows
     that neither trained on, and promote it (``promote="auto"``), keep it for approval
     (``"manual"``), or reject and archive it, storing the decision and an event.
 
+    Every retrain that trains is a tracked run (kind ``retrain``, :mod:`driftline.tracking`)
+    linked to the version it produced and to ``decision_id``, the policy decision that caused
+    it: its params, the challenger's full metric set on the validation rows, the champion's
+    as ``champion.<metric>`` tags, and the validation verdict as ``validation.*`` tags.
+
     Stateless training uses the reference data plus the older labelled log; stateful training
-    continues the champion on the labelled rows logged since it was trained. Training runs in
+    continues the champion on the labelled rows logged since it was trained. With
+    ``training.tuning`` in the project file, hyperparameters are tuned first
+    (:func:`~driftline.retrain.tune_params`: a study nested in the retrain's run, each trial
+    trained like the final one) and the best, merged over ``training.params``, train the
+    challenger and are recorded as its version's params. Training runs in
     a separate process (:func:`run_training`), niced and single-threaded by default
     (``training.nice``, ``training.threads``, ``training.timeout`` in the project file).
 
@@ -232,17 +250,14 @@ def retrain(project: Project, *, mode: str = "stateless", registry: Registry | N
     >>> retrain.__name__  # end to end in tests/loop/test_retrain_loop.py (trains real models)
     'retrain'
     """
-    from driftline.metrics import paired_bootstrap
-    from driftline.registry import TrainingData
-    from driftline.retrain._register import open_registry, register
-    from driftline.retrain._runner import run_training
+    from driftline.retrain._register import open_registry
 
     if mode not in MODES:
         raise ParameterError.choice("mode", mode, MODES)
     if promote not in ("auto", "manual"):
         raise ParameterError.choice("promote", promote, ("auto", "manual"))
     cfg = project.config
-    name, target, task = cfg.model.name, cfg.model.target, cfg.model.task
+    name, target = cfg.model.name, cfg.model.target
     registry = registry or open_registry(project)
     store = registry.store
     champion = registry.champion(name)
@@ -261,6 +276,35 @@ def retrain(project: Project, *, mode: str = "stateless", registry: Registry | N
     validation = logged.iloc[len(logged) - n_val:]
     older = logged.iloc[: len(logged) - n_val].drop(columns=["ts"])
     store.add_event(name, "retrain_started", {"mode": mode, "trigger": trigger})
+    from driftline.tracking import track
+
+    tags = {"trigger": trigger, "mode": mode, "champion_version": champion.version}
+    with track(name, run_name=f"retrain ({trigger}, {mode})", kind="retrain", store=store,
+               params=dict(cfg.training.params), tags=tags) as tracked:
+        if decision_id is not None:
+            tracked.link(decision_id=decision_id)
+        outcome = _train_and_conclude(project, registry, champion, tracked, logged, validation,
+                                      older, mode, trigger, promote, margin, nice, threads,
+                                      timeout, epoch)
+        tracked.set_tag("outcome", outcome.outcome)
+        return outcome
+
+
+def _train_and_conclude(project: Project, registry: Registry, champion: ModelVersion,
+                        tracked: Any, logged: pd.DataFrame, validation: pd.DataFrame,
+                        older: pd.DataFrame, mode: str, trigger: str, promote: str,
+                        margin: float, nice: int | None, threads: int | None,
+                        timeout: float | None, epoch: int | None) -> RetrainOutcome:
+    from driftline.metrics import paired_bootstrap
+    from driftline.registry import TrainingData
+    from driftline.retrain._register import register
+    from driftline.retrain._runner import run_training
+
+    cfg = project.config
+    name, target, task = cfg.model.name, cfg.model.target, cfg.model.task
+    store = registry.store
+    features = champion.features
+    n_val = len(validation)
     try:
         if mode == "stateless":
             from driftline.drift._io import read_table
@@ -284,12 +328,17 @@ def retrain(project: Project, *, mode: str = "stateless", registry: Registry | N
         previous = registry.load(champion) if mode == "stateful" else None
         from driftline.config import parse_duration
 
+        nice = cfg.training.nice if nice is None else nice
+        threads = cfg.training.threads if threads is None else threads
+        timeout = parse_duration(cfg.training.timeout) if timeout is None else timeout
+        params = dict(cfg.training.params)
+        if cfg.training.tuning is not None:
+            params = _tune(project, tracked, spec, train_part, previous, mode, nice, threads,
+                           timeout)
+            project = _with_params(project, params)  # the version records what trained it
         run = run_training(spec, project.base_dir, train_part, previous_artifact=previous,
-                           params=dict(cfg.training.params), seed=cfg.training.seed, mode=mode,
-                           nice=cfg.training.nice if nice is None else nice,
-                           threads=cfg.training.threads if threads is None else threads,
-                           timeout=parse_duration(cfg.training.timeout) if timeout is None
-                           else timeout)
+                           params=params, seed=cfg.training.seed, mode=mode, nice=nice,
+                           threads=threads, timeout=timeout)
         result = register(project, model=run.model, data=frame.reset_index(drop=True),
                           trigger=trigger, store=store)
         challenger = result.version
@@ -299,9 +348,84 @@ def retrain(project: Project, *, mode: str = "stateless", registry: Registry | N
         raise
     store.add_event(name, "retrain_finished", {"mode": mode, "version": challenger.version,
                                                "duration_s": run.duration_s})
+    from driftline.retrain._register import _artifact_bytes
+
+    tracked.link(version=challenger.version, artifact=_artifact_bytes(registry, challenger))
     verdict = _validate(registry, champion, challenger, run.model, validation, task, target,
                         margin, paired_bootstrap)
+    _track_validation(tracked, registry, champion, run.model, validation, task, target, verdict)
     return _conclude(registry, name, challenger, verdict, promote, trigger, mode, run, epoch)
+
+
+def _tune(project: Project, tracked: Any, spec: str, data: Any, previous: Any, mode: str,
+          nice: int, threads: int, timeout: float) -> dict[str, Any]:
+    """``training.tuning``: a study nested in the retrain's run, its trials trained in one
+    separate process like :func:`run_training`'s (niced, thread-capped, each trial within
+    ``timeout`` and what is left of the tuning's own budget); returns the best params merged
+    over ``training.params``."""
+    import time
+
+    from driftline.config import parse_duration
+    from driftline.retrain._runner import TrainingError
+    from driftline.retrain._tuning import SearchSpace, _TrialProcess, make_tuner, tune_params
+
+    cfg = project.config
+    tuning = cfg.training.tuning
+    assert tuning is not None
+    budget = None if tuning.timeout is None else parse_duration(tuning.timeout)
+    deadline = None if budget is None else time.monotonic() + budget
+    space = SearchSpace.from_dict({k: v.to_spec() for k, v in tuning.space.items()})
+    tuner = make_tuner(tuning.tuner, seed=cfg.training.seed)
+    with _TrialProcess(spec, project.base_dir, previous=previous, seed=cfg.training.seed,
+                       mode=mode, nice=nice, threads=threads) as trainer:
+
+        def fit(part: Any, params: dict[str, Any]) -> Any:
+            limit = timeout if deadline is None else min(timeout, deadline - time.monotonic())
+            if limit <= 0:
+                raise TrainingError("the tuning budget (training.tuning.timeout="
+                                    f"{tuning.timeout}) ran out before this trial")
+            return trainer.fit(part, params, timeout=limit)
+
+        result = tune_params(fit, data, space, parent=tracked, task=cfg.model.task,
+                             metric=tuning.metric, direction=tuning.direction,
+                             n_trials=tuning.trials, timeout=budget, tuner=tuner,
+                             base_params=cfg.training.params,
+                             validation_fraction=tuning.validation_fraction,
+                             seed=cfg.training.seed)
+    params = {**dict(cfg.training.params), **result.best_params}
+    tracked.log_params(params)
+    tracked.set_tags({"tuning.study": result.study_id, "tuning.metric": result.metric,
+                      "tuning.best_value": result.best_value})
+    return params
+
+
+def _with_params(project: Project, params: dict[str, Any]) -> Project:
+    """``project`` with ``training.params`` replaced (frozen configs are copied)."""
+    import dataclasses
+
+    cfg = project.config
+    training = cfg.training.model_copy(update={"params": dict(params)})
+    return dataclasses.replace(project, config=cfg.model_copy(update={"training": training}))
+
+
+def _track_validation(tracked: Any, registry: Registry, champion: ModelVersion, model: Any,
+                      rows: pd.DataFrame, task: str, target: str, verdict: Any) -> None:
+    """The challenger's full metric set on the validation rows, the champion's beside it, and
+    the verdict, on the retrain's tracked run."""
+    from driftline.tracking import evaluate_model
+
+    X, y = rows[list(champion.features)], rows[target].to_numpy()
+    try:  # the verdict stands without the extra metrics: a failure here only leaves a gap
+        tracked.evaluate(model, X, y, task=task)
+        old = evaluate_model(registry.load(champion), X, y, task=task)
+        tracked.set_tags({f"champion.{k}": v for k, v in old.metrics.items()})
+    except Exception:
+        _log.warning("could not evaluate the retrain's models for its tracked run",
+                     exc_info=True)
+    v = verdict.to_dict() if hasattr(verdict, "to_dict") else dict(verdict)
+    tracked.set_tags({f"validation.{k}": v[k] for k in
+                      ("metric", "value_a", "value_b", "lower", "upper", "margin", "n", "decision")
+                      if k in v})
 
 
 def _concat(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
@@ -378,7 +502,7 @@ def run_loop_once(project: Project, *, registry: Registry | None = None,
     registry = registry or open_registry(project)
     results = monitor_project(project, registry=registry)
     watch = watch_feedback(project, registry=registry, epoch=epoch)
-    decision = decide(project, registry, clock=clock, demand=demand)
+    decision, decision_id = _decide(project, registry, clock=clock, demand=demand)
     out: dict[str, Any] = {"windows": len(results), "decision": decision.to_dict(),
                            "concept": None if watch is None else watch.to_dict(),
                            "results": [{"end": r.end, "dataset_drift": r.dataset_drift,
@@ -392,6 +516,7 @@ def run_loop_once(project: Project, *, registry: Registry | None = None,
                                  {"reasons": list(decision.reasons)})  # an event says why
     if decision.action == "retrain":
         outcome = retrain(project, mode=decision.mode, registry=registry,
-                          trigger=decision.trigger or "policy", epoch=epoch)
+                          trigger=decision.trigger or "policy", epoch=epoch,
+                          decision_id=decision_id)
         out["retrain"] = outcome.to_dict()
     return out

@@ -8,6 +8,7 @@ model, it becomes the version's drift reference (training rows are never the ref
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from driftline.errors import ConfigError
+
+_log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -229,7 +232,42 @@ def register(project: Project | str | Path, *, model: Any = None, data: pd.DataF
                                        timestamp=schema_cfg.timestamp)
     train, holdout = split_holdout(all_data, cfg.reference.holdout_fraction,
                                    seed=cfg.training.seed, timestamp=schema_cfg.timestamp)
-    fitted = model if model is not None else _train(proj, train)
+    if model is not None:  # trained elsewhere (a retrain tracks its own run)
+        return _register(proj, model, frame, train, holdout, features, promote, trigger, store)
+    from driftline.tracking import track
+
+    registry = open_registry(proj, store)
+    with track(cfg.model.name, run_name=f"train ({trigger})", store=registry.store,
+               params=dict(cfg.training.params), tags={"trigger": trigger}) as run:
+        fitted = _train(proj, train)
+        result = _register(proj, fitted, frame, train, holdout, features, promote, trigger,
+                           registry.store)
+        assert result.version is not None
+        try:  # the holdout's full metric set (the registry keeps the primary ones)
+            run.evaluate(fitted, holdout.frame[list(features)], holdout.y, task=cfg.model.task)
+        except Exception:
+            _log.warning("could not evaluate the trained model for its tracked run",
+                         exc_info=True)
+        run.log_metrics(result.version.metrics)
+        run.set_tags({"promoted": result.promoted})
+        run.link(version=result.version.version,
+                 artifact=_artifact_bytes(registry, result.version))
+    if result.promoted:  # promoted before the sinks had the version: tell them again
+        from driftline.tracking._sink import notify_stage
+
+        notify_stage(cfg.model.name, result.version.version, "champion")
+    return result
+
+
+def _artifact_bytes(registry: Registry, version: ModelVersion) -> bytes | None:
+    path = registry.root / version.artifact.path
+    return path.read_bytes() if path.is_file() else None
+
+
+def _register(proj: Project, fitted: Any, frame: pd.DataFrame, train: TrainingData,
+              holdout: TrainingData, features: tuple[str, ...], promote: bool, trigger: str,
+              store: Store | None) -> RegisterResult:
+    cfg = proj.config
     predicted, proba, classes = _score(fitted, holdout.frame, features)
     metrics = holdout_metrics(cfg.model.task, holdout.y, predicted, proba, classes)
     reference, scores = _scored_reference(holdout.frame, cfg.model.target, features,

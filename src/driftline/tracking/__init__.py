@@ -27,6 +27,7 @@ from driftline.tracking._callbacks import (
 from driftline.tracking._evaluate import Evaluation, evaluate_model, summarize_model
 from driftline.tracking._record import RunRecord, get_run, list_runs, metric_history
 from driftline.tracking._run import Run, active_run, track
+from driftline.tracking._search import log_search, log_study_summary, param_importances
 from driftline.tracking._sink import RunSink, add_default_sink, default_sinks, remove_default_sink
 
 __all__ = [
@@ -44,8 +45,11 @@ __all__ = [
     "lightgbm_callback",
     "list_runs",
     "log_curves",
+    "log_search",
     "log_staged",
+    "log_study_summary",
     "metric_history",
+    "param_importances",
     "remove_default_sink",
     "summarize_model",
     "track",
