@@ -20,6 +20,7 @@ def test_the_screenshot_script_saves_every_page(tmp_path):
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     names = sorted(p.name for p in tmp_path.glob("*.png"))
-    assert names == sorted(f"ui-{n}.png" for n in ("overview", "serving", "drift", "performance",
-                                                   "training", "timeline", "alerts"))
+    assert names == sorted(f"ui-{n}.png" for n in (
+        "overview", "serving", "drift", "performance", "training", "timeline", "alerts",
+        "training-runs", "training-run", "training-study"))  # the last three: docs/tracking.md
     assert all((tmp_path / n).stat().st_size > 20_000 for n in names)

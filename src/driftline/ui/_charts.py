@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["MAX_HEAT_COLUMNS", "MAX_HEAT_ROWS", "MAX_POINTS", "bars", "bucket", "count_points",
-           "heatmap", "lines", "timeline"]
+           "hbars", "heatmap", "lines", "scatter", "timeline"]
 
 MAX_POINTS = 500
 MAX_HEAT_COLUMNS = 200
@@ -176,6 +176,65 @@ def bars(title: str, labels: Sequence[str], reference: Sequence[float],
     layout["xaxis"] = {"type": "category", "automargin": True}
     layout["yaxis"]["tickformat"] = ".0%"
     layout["hovermode"] = "closest"
+    return {"data": data, "layout": layout}
+
+
+def scatter(title: str, series: Sequence[dict[str, Any]], *, x_title: str = "",
+            y_title: str = "", x_type: str = "linear") -> dict[str, Any]:
+    """Points (or lines) on a number, log or category x axis: ``series`` of ``{"name", "x",
+    "y"}``, each with an optional ``mode`` (default markers), ``text`` (hover labels, one a
+    point), ``shape`` (``"hv"`` draws steps) and ``colour``. Category values are shown as
+    text, in sorted order.
+
+    Examples
+    --------
+    >>> fig = scatter("C", [{"name": "trials", "x": [0.1, 1.0], "y": [0.7, 0.8]}], x_type="log")
+    >>> fig["data"][0]["x"], fig["layout"]["xaxis"]["type"]
+    ([0.1, 1.0], 'log')
+    >>> scatter("k", [{"name": "t", "x": ["rbf", True], "y": [1, 2]}], x_type="category"
+    ...         )["data"][0]["x"]
+    ['rbf', 'True']
+    """
+    data: list[dict[str, Any]] = []
+    for i, s in enumerate(series):
+        colour = s.get("colour", _COLOURS[i % len(_COLOURS)])
+        x = [str(v) for v in s["x"]] if x_type == "category" else _clean(s["x"])
+        trace: dict[str, Any] = {
+            "type": "scatter", "mode": s.get("mode", "markers"), "name": s["name"], "x": x,
+            "y": _clean(s["y"]), "marker": {"color": colour, "size": s.get("size", 7)},
+            "line": {"color": colour, "width": 2}}
+        if s.get("shape"):
+            trace["line"]["shape"] = s["shape"]
+        if s.get("text") is not None:
+            trace["text"] = [str(t) for t in s["text"]]
+            trace["hovertemplate"] = "%{text}<br>%{x}: %{y}<extra></extra>"
+        data.append(trace)
+    layout = _layout(title, y_title)
+    layout["xaxis"] = {"type": x_type, "title": {"text": x_title}, "automargin": True}
+    if x_type == "category":
+        layout["xaxis"]["categoryorder"] = "category ascending"
+    layout["hovermode"] = "closest"
+    return {"data": data, "layout": layout}
+
+
+def hbars(title: str, labels: Sequence[str], values: Sequence[float], *,
+          x_title: str = "") -> dict[str, Any]:
+    """One horizontal bar a label, in the order given (the first on top).
+
+    Examples
+    --------
+    >>> fig = hbars("importance", ["C", "kernel"], [0.7, 0.3])
+    >>> fig["data"][0]["y"], fig["data"][0]["orientation"]
+    (['C', 'kernel'], 'h')
+    """
+    data = [{"type": "bar", "orientation": "h", "name": x_title or title,
+             "y": [str(v) for v in labels], "x": _clean(values),
+             "marker": {"color": _COLOURS[0]}}]
+    layout = _layout(title, "", height=max(220, 26 * len(labels) + 100))
+    layout["xaxis"] = {"type": "linear", "title": {"text": x_title}, "automargin": True}
+    layout["yaxis"] = {"type": "category", "automargin": True, "autorange": "reversed"}
+    layout["hovermode"] = "closest"
+    layout["showlegend"] = False
     return {"data": data, "layout": layout}
 
 

@@ -16,6 +16,7 @@ from driftline.policy import LOWER_IS_BETTER
 from driftline.ui import _charts as charts
 from driftline.ui._events import alerts_page, timeline_page
 from driftline.ui._serving import RANGES, health, serving_page
+from driftline.ui._training_data import runs_data
 from driftline.ui._view import ModelView, _age, _iso, _ms, _now, main_metric
 
 __all__ = ["RANGES", "ModelView", "alerts_page", "drift_page", "overview_row",
@@ -264,8 +265,11 @@ def performance_page(view: ModelView, *, limit: int = 1_000) -> dict[str, Any]:
 
 # -- training ------------------------------------------------------------------------------
 
-def training_page(view: ModelView) -> dict[str, Any]:
-    """Every version's training run: trigger, parent, params, data range and holdout metrics."""
+def training_page(view: ModelView, *, run: str | None = None,
+                  study: str | None = None) -> dict[str, Any]:
+    """Every version's training run (trigger, parent, params, data range, holdout metrics),
+    and the tracked runs: side by side, ``run`` (an id) in detail, the tuning ``study`` (an
+    id; default the newest) and the retrained challengers against their champions."""
     versions = view.registry.versions(view.name)
     rows = [{"version": v.version, "stage": v.stage, "created": _iso(v.created_at),
              "trigger": v.trigger, "parent": v.parent, "params": dict(v.params),
@@ -279,4 +283,5 @@ def training_page(view: ModelView) -> dict[str, Any]:
             {"name": k, "x": [_ms(v.created_at) or 0.0 for v in versions],
              "y": [v.metrics.get(k, math.nan) for v in versions], "mode": "lines+markers"}
             for k in names])
-    return {"versions": rows[::-1], "metrics": names, "figures": figures}
+    return {"versions": rows[::-1], "metrics": names, "figures": figures,
+            "tracked": runs_data(view, versions, run=run, study=study)}

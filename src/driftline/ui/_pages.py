@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from driftline.ui._data import RANGES
 from driftline.ui._html import chart, esc, fmt, form, table
+from driftline.ui._training_pages import tracked_body
 
 __all__ = ["alerts_body", "drift_body", "overview_body", "performance_body", "serving_body",
            "timeline_body", "training_body"]
@@ -198,7 +199,8 @@ def _concept(c: Mapping[str, Any]) -> str:
 
 
 def training_body(model: str, data: Mapping[str, Any], csrf: str, admin: bool) -> str:
-    """Training runs (one per version) with params and metrics, and promote buttons."""
+    """Training runs (one per version) with params and metrics, and promote buttons; then the
+    tracked runs side by side, one in detail, a tuning study and the retrain comparisons."""
     rows = []
     for v in data["versions"]:
         params = esc(json.dumps(v["params"], sort_keys=True, default=str))
@@ -217,7 +219,8 @@ def training_body(model: str, data: Mapping[str, Any], csrf: str, admin: bool) -
     return (f'<section class="card">{chart("holdout", data["figures"].get("holdout"))}</section>'
             '<section class="card">' + table(
                 ["version", "stage", "trained", "trigger", "parent", "params",
-                 "holdout metrics", "training data", ""], rows, cls="versions") + "</section>")
+                 "holdout metrics", "training data", ""], rows, cls="versions") + "</section>"
+            + tracked_body(model, data["tracked"]))
 
 
 def _validation(v: Mapping[str, Any] | None) -> str:

@@ -369,7 +369,8 @@ def _render(view: ModelView, seg: str, q: Mapping[str, str], csrf: str, admin: b
     if seg == "performance":
         return _pages.performance_body(view.name, _data.performance_page(view))
     if seg == "training":
-        return _pages.training_body(view.name, _data.training_page(view), csrf, admin)
+        data = _data.training_page(view, run=q.get("run"), study=q.get("study"))
+        return _pages.training_body(view.name, data, csrf, admin)
     if seg == "timeline":
         return _pages.timeline_body(view.name, _data.timeline_page(view), csrf, admin)
     return _pages.alerts_body(view.name, _data.alerts_page(view))
