@@ -29,6 +29,25 @@ def _port() -> int:
         return int(s.getsockname()[1])
 
 
+def _tracked_runs(project: Path) -> dict[str, tuple[str, str]]:
+    """Run docs/tracking.md's training and tuning scripts against the project's store; returns
+    the pages to shoot: name -> (query string, section id)."""
+    from driftline.config import load_project
+    from driftline.store import Store
+    from driftline.tracking import list_runs
+
+    url = load_project(project).store_url
+    root = Path(__file__).resolve().parents[1] / "examples" / "tracking"
+    for script, extra in (("train.py", []), ("tune.py", ["--trials", "40"])):
+        subprocess.run([sys.executable, str(root / script), "--store", url, *extra], check=True)
+    store = Store.open(url)
+    run = next(r for r in list_runs(store, "credit") if r.name == "lightgbm baseline")
+    study = next(r for r in list_runs(store, "credit", kind="study")
+                 if r.tags.get("source") == "optuna")
+    return {"training-runs": (f"run={run.id}", "runs"), "training-run": (f"run={run.id}", "run"),
+            "training-study": (f"study={study.id}", "study")}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", default="docs/img", help="where the PNG files go")
@@ -42,6 +61,7 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         project = simulate_history(Path(tmp) / "demo", hours=args.hours)
+        tracked = _tracked_runs(project)
         port = _port()
         log = open(Path(tmp) / "server.log", "wb")  # noqa: SIM115 (lives as long as the server)
         exe = str(Path(sys.executable).parent / "driftline")
@@ -70,6 +90,31 @@ def main() -> int:
                     height = page.evaluate("document.documentElement.scrollHeight")
                     page.screenshot(path=str(target), full_page=True, clip={
                         "x": 0, "y": 0, "width": 1400, "height": min(max(height, 900), MAX_HEIGHT)})
+                    print(target)
+                for name, (query, section) in tracked.items():  # the sections of docs/tracking.md
+                    page.goto(f"{url}/ui/models/credit/training?{query}")
+                    page.wait_for_load_state("networkidle")
+                    n = page.locator(f"#{section} figure.chart").count()
+                    page.wait_for_function(
+                        f"document.querySelectorAll('#{section} figure.chart[data-rendered]')"
+                        f".length == {n}")
+                    target = out / f"ui-{name}.png"
+                    # from the section's heading to the next section with an id (its charts
+                    # follow the heading's card)
+                    top, bottom = page.evaluate(
+                        f"""() => {{
+                          const el = document.getElementById('{section}');
+                          const top = el.getBoundingClientRect().top + window.scrollY;
+                          const next = [...document.querySelectorAll('section[id]')]
+                            .map(s => s.getBoundingClientRect().top + window.scrollY)
+                            .filter(t => t > top + 1);
+                          const end = next.length ? Math.min(...next)
+                            : document.documentElement.scrollHeight;
+                          return [top, end];
+                        }}""")
+                    page.screenshot(path=str(target), full_page=True, clip={
+                        "x": 0, "y": top - 8, "width": 1400,
+                        "height": min(bottom - top + 8, MAX_HEIGHT)})
                     print(target)
                 browser.close()
         finally:
