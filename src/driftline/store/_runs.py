@@ -30,6 +30,18 @@ def _as_utc(v: datetime | None) -> datetime | None:
     return None if v is None else _utc(v).astimezone(timezone.utc)
 
 
+def _locked(conn: Any, run_id: str) -> Any:
+    """The run's row, locked for the transaction on PostgreSQL (concurrent merges of its JSON
+    columns would otherwise lose updates); an error naming the run when it does not exist."""
+    sel = runs.select().where(runs.c.id == run_id)
+    if conn.dialect.name == "postgresql":
+        sel = sel.with_for_update()
+    row = conn.execute(sel).first()
+    if row is None:
+        raise ParameterError(f"run {run_id!r} does not exist in this store.")
+    return row
+
+
 def _row(r: Any) -> dict[str, Any]:
     return {"id": r.id, "model": r.model, "name": r.name, "parent_id": r.parent_id,
             "kind": r.kind, "status": r.status, "started_at": _utc(r.started_at),
@@ -87,12 +99,7 @@ class RunsMixin:
         if status is not None and status not in RUN_STATUSES:
             raise ParameterError.choice("status", status, RUN_STATUSES)
         with self.engine.begin() as conn:
-            sel = runs.select().where(runs.c.id == run_id)
-            if conn.dialect.name == "postgresql":
-                sel = sel.with_for_update()
-            row = conn.execute(sel).first()
-            if row is None:
-                raise ParameterError(f"run {run_id!r} does not exist in this store.")
+            row = _locked(conn, run_id)
             values: dict[str, Any] = {}
             for key, new in zip(_MERGED, (params, model_params, tags), strict=True):
                 if new:
@@ -117,12 +124,7 @@ class RunsMixin:
             return
         at = at or self.now()
         with self.engine.begin() as conn:
-            sel = runs.select().where(runs.c.id == run_id)
-            if conn.dialect.name == "postgresql":
-                sel = sel.with_for_update()
-            row = conn.execute(sel).first()
-            if row is None:
-                raise ParameterError(f"run {run_id!r} does not exist in this store.")
+            row = _locked(conn, run_id)
             conn.execute(run_metrics.insert(), [
                 {"run_id": run_id, "name": n, "step": s, "value": v, "at": at}
                 for n, v, s in rows])

@@ -14,7 +14,6 @@ its callbacks) is restored detached, logging nothing.
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -22,6 +21,7 @@ import numpy as np
 
 from driftline.errors import ParameterError, require
 from driftline.tracking._evaluate import _infer_task
+from driftline.tracking._run import finite_or_none
 
 if TYPE_CHECKING:
     from driftline.tracking._run import Run
@@ -47,20 +47,8 @@ _CURVES = (("loss_curve_", "loss"),                  # MLP (sgd, adam)
            ("oob_scores_", "oob_score"))             # GradientBoosting with subsample < 1
 
 
-def _number(value: Any) -> float | None:
-    """``value`` as a finite float, or ``None`` when it is not a finite number (a string, a
-    flag, an array, NaN)."""
-    if isinstance(value, (str, bytes, bool, np.bool_)) or getattr(value, "ndim", 0) != 0:
-        return None
-    try:
-        out = float(value)
-    except (TypeError, ValueError, OverflowError):
-        return None
-    return out if math.isfinite(out) else None
-
-
 def _put(values: dict[str, float], name: str, value: Any) -> None:
-    number = _number(value)
+    number = finite_or_none(value)
     if number is not None:
         values[name] = number
 
@@ -541,7 +529,7 @@ def log_curves(run: Run, model: Any, *, prefix: str = "") -> list[str]:
         if by_step[step]:
             run.log_metrics(by_step[step], step=step)
     n_iter = getattr(estimator, "n_iter_", None)
-    if n_iter is not None and np.ndim(n_iter) == 0 and _number(n_iter) is not None:
+    if n_iter is not None and np.ndim(n_iter) == 0 and finite_or_none(n_iter) is not None:
         run.log_metrics({f"{prefix}n_iter": float(n_iter)})
         names.append("n_iter")
     if not names:

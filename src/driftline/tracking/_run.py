@@ -14,6 +14,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from driftline.errors import ParameterError
 from driftline.tracking._record import RunRecord, get_run
 from driftline.tracking._sink import RunSink, default_sinks, notify
@@ -44,6 +46,20 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return str(value)
+
+
+def finite_or_none(value: Any) -> float | None:
+    """``value`` as a finite float, or ``None`` when it is not one (``None``, a string, a flag,
+    an array, a masked value, NaN or infinity): what callbacks and importers skip."""
+    if value is None or isinstance(value, (str, bytes, bool, np.bool_)) or np.ma.is_masked(value):
+        return None
+    if getattr(value, "ndim", 0) != 0:
+        return None
+    try:
+        out = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return out if math.isfinite(out) else None
 
 
 def _number(name: str, value: Any) -> float:

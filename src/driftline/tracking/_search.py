@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from driftline.errors import ParameterError
+from driftline.tracking._run import finite_or_none
 
 if TYPE_CHECKING:
     from driftline.tracking._run import Run
@@ -37,17 +38,6 @@ __all__ = ["DIRECTIONS", "log_search", "log_study_summary", "param_importances"]
 #: The directions a study optimises in.
 DIRECTIONS = ("maximize", "minimize")
 _MISSING = ("<missing>",)  # the group of trials that did not set a parameter
-
-
-def _finite(value: Any) -> float | None:
-    """``value`` as a finite float, or ``None`` (``None``, NaN, masked, not a number)."""
-    if value is None or isinstance(value, (bool, str, bytes)) or np.ma.is_masked(value):
-        return None
-    try:
-        out = float(value)
-    except (TypeError, ValueError, OverflowError):
-        return None
-    return out if math.isfinite(out) else None
 
 
 def _group_key(value: Any) -> Any:
@@ -108,7 +98,7 @@ def param_importances(trials_params: Sequence[Mapping[str, Any]], values: Sequen
     if not names:
         return {}
     usable = [(p, v) for p, raw in zip(trials_params, values, strict=True)
-              if (v := _finite(raw)) is not None]
+              if (v := finite_or_none(raw)) is not None]
     if len(usable) < 2:
         return {n: 1.0 / len(names) for n in names}
     y = np.array([v for _, v in usable])
@@ -182,7 +172,7 @@ def log_study_summary(run: Run, *, source: str, objective: str, direction: str,
     if best_trial is not None:
         out["best_trial"] = best_trial
     run.set_tags(out)
-    value = _finite(best_value)
+    value = finite_or_none(best_value)
     if value is not None:
         run.log_metric("best_value", value)
     run.log_dict("param_importances.json", _normalised(importances))
@@ -191,7 +181,7 @@ def log_study_summary(run: Run, *, source: str, objective: str, direction: str,
 
 
 def _normalised(importances: Mapping[str, float]) -> dict[str, float]:
-    clean = {str(k): max(0.0, _finite(v) or 0.0) for k, v in importances.items()}
+    clean = {str(k): max(0.0, finite_or_none(v) or 0.0) for k, v in importances.items()}
     total = sum(clean.values())
     if not clean:
         return {}
@@ -229,7 +219,7 @@ def _objective_key(search: Any, results: Mapping[str, Any], objective: str | Non
 
 
 def _best_index(search: Any, results: Mapping[str, Any], key: str, ranks: Any) -> int | None:
-    scores = [_finite(v) for v in results[key]]
+    scores = [finite_or_none(v) for v in results[key]]
     if not any(s is not None for s in scores):
         return None
     index = getattr(search, "best_index_", None)
@@ -308,12 +298,12 @@ def log_search(run: Run, search: Any, *, objective: str | None = None) -> list[s
                     or k in ("mean_fit_time", "mean_score_time"))
     ids = []
     for i, params in enumerate(candidates):
-        metrics = {k: v for k in logged if (v := _finite(results[k][i])) is not None}
+        metrics = {k: v for k in logged if (v := finite_or_none(results[k][i])) is not None}
         tags: dict[str, Any] = {"trial_number": i}
         if ranks is not None:
             tags["rank"] = int(ranks[i])
         for tag, source_key in (("score_std", f"std_test_{scorer}"), ("fit_time", "mean_fit_time")):
-            value = _finite(results[source_key][i]) if source_key in results else None
+            value = finite_or_none(results[source_key][i]) if source_key in results else None
             if value is not None:
                 tags[tag] = value
         with run.child(f"candidate {i}", params=dict(params), tags=tags) as trial:
@@ -331,7 +321,7 @@ def log_search(run: Run, search: Any, *, objective: str | None = None) -> list[s
         extra["n_splits"] = int(n_splits)
     log_study_summary(run, source="sklearn", objective=key, direction="maximize",
                       best_trial=None if best is None else ids[best],
-                      best_value=None if best is None else _finite(values[best]),
+                      best_value=None if best is None else finite_or_none(values[best]),
                       importances=param_importances(candidates, values),
                       best_params=None if best is None else dict(candidates[best]), tags=extra)
     return ids
