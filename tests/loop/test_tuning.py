@@ -183,7 +183,7 @@ def test_trials_share_one_niced_capped_process_and_a_slow_one_is_killed(tmp_path
 
     from driftline.registry import TrainingData
     from driftline.retrain import TrainingError
-    from driftline.retrain._tuning import _TrialProcess
+    from driftline.retrain._trial_process import _TrialProcess
 
     (tmp_path / "probe_model.py").write_text(PROBE)
     data = TrainingData.from_frame(pd.DataFrame({"x": np.arange(10.0), "y": [0, 1] * 5}),

@@ -18,16 +18,8 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from driftline.errors import ParameterError, require
-from driftline.retrain._tuning import (
-    DIRECTIONS,
-    CategoricalParam,
-    FloatParam,
-    IntParam,
-    SearchSpace,
-    TrialResult,
-    TuningResult,
-    register_tuner,
-)
+from driftline.retrain._search_space import CategoricalParam, FloatParam, IntParam, SearchSpace
+from driftline.retrain._tuners import DIRECTIONS, TrialResult, TuningResult, register_tuner
 
 if TYPE_CHECKING:
     from driftline.store import Store
@@ -365,7 +357,7 @@ class OptunaTuner:
              n_trials: int, direction: str = "maximize",
              timeout: float | None = None) -> TuningResult:
         """Run ``n_trials`` Optuna trials (fewer if ``timeout`` seconds pass first)."""
-        from driftline.retrain._tuning import _check_budget
+        from driftline.retrain._tuners import _check_budget
 
         _check_budget(n_trials, direction, timeout)
         space = SearchSpace.from_dict(space)

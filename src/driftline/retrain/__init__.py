@@ -24,26 +24,23 @@ from driftline.retrain._register import (
     register,
 )
 from driftline.retrain._runner import TrainingError, TrainingRun, run_training
+from driftline.retrain._search_space import CategoricalParam, FloatParam, IntParam, SearchSpace
 from driftline.retrain._stateful import (
     TRAINING_MODES,
     continue_training,
     default_trainer,
     stateless_fit,
 )
-from driftline.retrain._tuning import (
-    CategoricalParam,
-    FloatParam,
-    IntParam,
+from driftline.retrain._tuners import (
     RandomSearchTuner,
-    SearchSpace,
     TrialResult,
     Tuner,
     TuningResult,
     available_tuners,
     make_tuner,
     register_tuner,
-    tune_params,
 )
+from driftline.retrain._tuning import tune_params
 
 __all__ = [
     "TRAINING_MODES",

@@ -367,7 +367,10 @@ def _tune(project: Project, tracked: Any, spec: str, data: Any, previous: Any, m
 
     from driftline.config import parse_duration
     from driftline.retrain._runner import TrainingError
-    from driftline.retrain._tuning import SearchSpace, _TrialProcess, make_tuner, tune_params
+    from driftline.retrain._search_space import SearchSpace
+    from driftline.retrain._trial_process import _TrialProcess
+    from driftline.retrain._tuners import make_tuner
+    from driftline.retrain._tuning import tune_params
 
     cfg = project.config
     tuning = cfg.training.tuning
