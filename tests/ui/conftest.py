@@ -44,6 +44,7 @@ def seed(folder, *, extra: str = "", store_url: str | None = None):
     labels = list(ref["default"]) + list(1 - cur["default"])
     store.add_feedback("credit", [f"r{k}" for k in range(len(X))], labels)
     turn = run_loop_once(project, registry=registry)
+    now = datetime.now(timezone.utc)  # one clock reading: the samples are exactly a minute apart
     for k in range(6):  # two replicas' samples, one restart of the first
         for replica, base in (("host:1", 0 if k < 4 else -400), ("host:2", 0)):
             store.add_service_sample(replica, {
@@ -52,7 +53,7 @@ def seed(folder, *, extra: str = "", store_url: str | None = None):
                 "requests": [["credit", "1", "2xx", 100.0 * k + base + 400],
                              ["credit", "1", "5xx", 2.0 * k],
                              ["other", "1", "2xx", 999.0 * k]]},
-                at=datetime.now(timezone.utc) - timedelta(minutes=6 - k))
+                at=now - timedelta(minutes=6 - k))
     deliver(store, "credit", None, [Event("drift_detected", "credit", datetime.now(timezone.utc),
                                           "warning", "<b>drift</b> in income",
                                           action="check the upstream feed")])
