@@ -11,7 +11,8 @@ PACKAGES = ["driftline", "driftline.stats", "driftline.drift", "driftline.errors
             "driftline.registry", "driftline.serving", "driftline.store", "driftline.retrain",
             "driftline.app", "driftline.telemetry", "driftline.metrics", "driftline.monitor",
             "driftline.policy", "driftline.alerts", "driftline.integrations", "driftline.ui",
-            "driftline.demo", "driftline.streaming", "driftline.estimation", "driftline.tracking"]
+            "driftline.demo", "driftline.streaming", "driftline.estimation", "driftline.tracking",
+            "driftline.profile"]
 
 
 @pytest.mark.parametrize("name", PACKAGES)
@@ -30,7 +31,7 @@ def test_all_is_sorted_and_resolves(name):
                                   "driftline.metrics", "driftline.monitor", "driftline.policy",
                                   "driftline.alerts", "driftline.integrations", "driftline.ui",
                                   "driftline.demo", "driftline.streaming", "driftline.estimation",
-                                  "driftline.tracking"])
+                                  "driftline.tracking", "driftline.profile"])
 def test_public_functions_have_examples(name):
     mod = importlib.import_module(name)
     missing = []
