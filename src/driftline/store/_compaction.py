@@ -14,10 +14,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from driftline.errors import ParameterError
+from driftline.store._partitions import list_partitions
 from driftline.store._tables import batches, predictions
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
+
+    from driftline.store._partitions import Partitions
 
 __all__ = ["CompactionMixin", "CompactionResult"]
 
@@ -61,6 +64,7 @@ class CompactionMixin:
     """
 
     engine: Engine
+    partitions: Partitions  # provided by Store
 
     def model_id(self, name: str) -> int:  # provided by Store
         raise NotImplementedError
@@ -79,14 +83,18 @@ class CompactionMixin:
         with self.engine.connect() as conn:
             rows = conn.execute(
                 sa.select(batches.c.id, batches.c.version, batches.c.source, batches.c.n_rows,
-                          batches.c.sample_rate)
+                          batches.c.sample_rate, batches.c.ts_bound)
                 .where(batches.c.model_id == mid, batches.c.n_rows < small)
                 .order_by(batches.c.id)).all()
+            # PostgreSQL: merge within a partition only, so that retention can still drop
+            # every partition whole once it is old
+            parts = list_partitions(conn, mid) if self.partitions.enabled else []
         groups: dict[tuple[Any, ...], list[Any]] = {}
         for r in rows:
-            groups.setdefault((r.version, r.source, float(r.sample_rate)), []).append(r)
+            part = next((p.lo for p in parts if p.covers(r.ts_bound)), None)
+            groups.setdefault((r.version, r.source, float(r.sample_rate), part), []).append(r)
         merged = written = total = 0
-        for (version, source, rate), members in groups.items():
+        for (version, source, rate, _), members in groups.items():
             chunk: list[Any] = []
             size = 0
             for r in [*members, None]:
@@ -112,11 +120,12 @@ class CompactionMixin:
         # Read and re-encode outside the write transaction (WAL readers do not block the
         # writer), so the database is locked only for the insert, the repointing and the
         # delete: the serving log's commits wait milliseconds, not the whole merge.
+        mine = [batches.c.model_id == mid, batches.c.id.in_(ids)]  # prunes other models' partitions
         with self.engine.connect() as conn:
             found = conn.execute(sa.select(batches.c.id, batches.c.data, batches.c.ts_min,
                                            batches.c.ts_max, batches.c.n_rows,
-                                           batches.c.sample_rate)
-                                 .where(batches.c.id.in_(ids)).order_by(batches.c.id)).all()
+                                           batches.c.sample_rate, batches.c.ts_bound)
+                                 .where(*mine).order_by(batches.c.id)).all()
         if len(found) != len(ids):  # changed under us (retention, erasure): next time
             return
         seen = {(f.id, f.n_rows, float(f.sample_rate)) for f in found}
@@ -126,17 +135,19 @@ class CompactionMixin:
         pred_ids = table.column("__id").to_pylist()
         with self.engine.begin() as conn:
             now = conn.execute(sa.select(batches.c.id, batches.c.n_rows, batches.c.sample_rate)
-                               .where(batches.c.id.in_(ids))).all()
+                               .where(*mine)).all()
             if {(r.id, r.n_rows, float(r.sample_rate)) for r in now} != seen:
                 return  # erased or downsampled since we read: merge next time, from fresh rows
+            # the members' largest ts_bound: an upper bound of every merged row, and the key of
+            # a partition that exists (the member's, locked by this transaction's reads)
             res = conn.execute(batches.insert().values(
                 model_id=mid, version=version, ts_min=min(f.ts_min for f in found),
                 ts_max=max(f.ts_max for f in found), n_rows=table.num_rows, source=source,
-                data=blob, sample_rate=rate))
+                data=blob, sample_rate=rate, ts_bound=max(f.ts_bound for f in found)))
             new_id = int(res.inserted_primary_key[0])
             conn.execute(
                 predictions.update().where(predictions.c.model_id == sa.bindparam("m"),
                                            predictions.c.id == sa.bindparam("pid"))
                 .values(batch_id=new_id, row_index=sa.bindparam("k")),
                 [{"m": mid, "pid": pid, "k": k} for k, pid in enumerate(pred_ids)])
-            conn.execute(batches.delete().where(batches.c.id.in_(ids)))
+            conn.execute(batches.delete().where(*mine))

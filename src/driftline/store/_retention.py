@@ -7,24 +7,33 @@ they sit in, and keeping ``dl_predictions`` (one row per id, with its position i
 Batches are chosen by their ``ts_min``/``ts_max`` columns, so a retention run only decodes the
 blobs it has to change: batches wholly older than the cutoff are deleted without being read,
 and only a batch that straddles the cutoff (or is being downsampled) is rewritten.
+
+On PostgreSQL ``dl_batches`` is partitioned by model and time (see ``_partitions.py``): a
+deleting retention run drops every partition of the model that ends at or before the cutoff,
+whole, after deleting the ``dl_predictions`` and ``dl_feedback`` rows of its batches in the same
+transaction, and handles the remaining old batches row by row as above.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from driftline.errors import ParameterError, require
+from driftline.store._partitions import Partition, is_partitioned, list_partitions
+from driftline.store._partitions import lock as _lock_partitions
 from driftline.store._tables import batches, feedback, predictions
 
 if TYPE_CHECKING:
     import pyarrow as pa
     from sqlalchemy.engine import Connection, Engine
+
+    from driftline.store._partitions import Partitions
 
 __all__ = ["RETENTION_ACTIONS", "RetentionMixin", "RetentionResult"]
 
@@ -45,20 +54,31 @@ class RetentionResult:
         Predictions of the model still stored after the run.
     batches_rewritten
         Batches whose blob was rewritten (straddling the cutoff, or downsampled).
+    partitions_dropped
+        PostgreSQL: partitions of the prediction log dropped whole. It is not compared by
+        ``==`` and appears in :meth:`to_dict` only when positive, since it depends on the
+        database rather than on what was kept.
 
     Examples
     --------
     >>> RetentionResult(deleted=90, kept=10, batches_rewritten=1).to_dict()
     {'deleted': 90, 'kept': 10, 'batches_rewritten': 1}
+    >>> RetentionResult(90, 10, 0, partitions_dropped=2).to_dict()
+    {'deleted': 90, 'kept': 10, 'batches_rewritten': 0, 'partitions_dropped': 2}
     """
 
     deleted: int
     kept: int
     batches_rewritten: int
+    partitions_dropped: int = field(default=0, compare=False)
 
     def to_dict(self) -> dict[str, int]:
         """A JSON-ready dict."""
-        return asdict(self)
+        out = {"deleted": self.deleted, "kept": self.kept,
+               "batches_rewritten": self.batches_rewritten}
+        if self.partitions_dropped:
+            out["partitions_dropped"] = self.partitions_dropped
+        return out
 
 
 def _now() -> datetime:
@@ -144,7 +164,7 @@ def _rewrite(conn: Connection, mid: int, bid: int, table: pa.Table, keep: np.nda
     ids = np.asarray(table["__id"].to_pylist(), dtype=object)
     dropped = _drop_ids(conn, mid, list(ids[~keep]))
     if not keep.any():
-        conn.execute(sa.delete(batches).where(batches.c.id == bid))
+        conn.execute(sa.delete(batches).where(batches.c.model_id == mid, batches.c.id == bid))
         return dropped
     kept = table.filter(pa.array(keep))
     ts_min, ts_max = _ts_range(kept)
@@ -152,7 +172,8 @@ def _rewrite(conn: Connection, mid: int, bid: int, table: pa.Table, keep: np.nda
                               "ts_min": ts_min, "ts_max": ts_max}
     if sample_rate is not None:
         values["sample_rate"] = sample_rate
-    conn.execute(sa.update(batches).where(batches.c.id == bid).values(**values))
+    conn.execute(sa.update(batches).where(batches.c.model_id == mid, batches.c.id == bid)
+                 .values(**values))
     before = (np.arange(len(keep)) if positions is None else positions)[keep]
     moved = before != np.arange(len(before))  # rows before the first dropped one stay put
     _place(conn, mid, list(ids[keep][moved]), bid, list(np.flatnonzero(moved)))
@@ -192,6 +213,7 @@ class RetentionMixin:
     """
 
     engine: Engine
+    partitions: Partitions  # provided by Store
 
     def model_id(self, name: str) -> int:  # provided by Store
         raise NotImplementedError
@@ -243,7 +265,7 @@ class RetentionMixin:
                     by_batch.setdefault(int(r.batch_id), set()).add(r.id)
             deleted = 0
             for bid in sorted(by_batch):
-                table = _read(_blob(conn, bid))
+                table = _read(_blob(conn, mid, bid))
                 erase = by_batch[bid]
                 keep = np.array([i not in erase for i in table["__id"].to_pylist()], dtype=bool)
                 deleted += _rewrite(conn, mid, bid, table, keep)
@@ -293,19 +315,25 @@ class RetentionMixin:
         ...                           version=1, timestamps=[t0] * 100)
         >>> later = t0 + timedelta(days=100)
         >>> store.apply_retention("m", days=90, action="downsample", fraction=0.1, now=later)
-        RetentionResult(deleted=90, kept=10, batches_rewritten=1)
+        RetentionResult(deleted=90, kept=10, batches_rewritten=1, partitions_dropped=0)
         >>> store.apply_retention("m", days=90, action="downsample", fraction=0.1, now=later)
-        RetentionResult(deleted=0, kept=10, batches_rewritten=0)
+        RetentionResult(deleted=0, kept=10, batches_rewritten=0, partitions_dropped=0)
         """
         cutoff = _cutoff(days, action, fraction, seed, now)
         mid = self.model_id(model)
-        with self.engine.begin() as conn:
-            if action == "delete":
-                deleted, rewritten = _delete_old(conn, mid, cutoff)
-            else:
-                deleted, rewritten = _downsample_old(conn, mid, cutoff, fraction, seed)
-            kept = _count(conn, mid)
-        return RetentionResult(deleted=deleted, kept=kept, batches_rewritten=rewritten)
+        dropped: list[Partition] = []
+        try:
+            with self.engine.begin() as conn:
+                if action == "delete":
+                    deleted, rewritten, dropped = _delete_old(conn, mid, cutoff)
+                else:
+                    deleted, rewritten = _downsample_old(conn, mid, cutoff, fraction, seed)
+                kept = _count(conn, mid)
+        finally:
+            if dropped:
+                self.partitions.forget(mid)
+        return RetentionResult(deleted=deleted, kept=kept, batches_rewritten=rewritten,
+                               partitions_dropped=len(dropped))
 
 
 def _cutoff(days: int, action: str, fraction: float, seed: int,
@@ -339,18 +367,22 @@ def _old_batches(conn: Connection, mid: int, cutoff: datetime, *where: Any) -> l
     import sqlalchemy as sa
 
     return conn.execute(sa.select(batches.c.id, batches.c.ts_max, batches.c.version,
-                                  batches.c.source, batches.c.sample_rate)
+                                  batches.c.source, batches.c.sample_rate, batches.c.ts_bound)
                         .where(batches.c.model_id == mid, batches.c.ts_min < cutoff, *where)
                         .order_by(batches.c.id).with_for_update()).all()
 
 
-def _delete_old(conn: Connection, mid: int, cutoff: datetime) -> tuple[int, int]:
-    """Delete whole old batches by id (their blobs unread), then rewrite the straddling ones."""
+def _delete_old(conn: Connection, mid: int,
+                cutoff: datetime) -> tuple[int, int, list[Partition]]:
+    """Empty the partitions wholly older than the cutoff (PostgreSQL), delete the other whole
+    old batches by id (their blobs unread), rewrite the straddling ones, and drop the emptied
+    partitions last, so that the parent table's exclusive lock is held only until the commit."""
     import sqlalchemy as sa
 
-    found = _old_batches(conn, mid, cutoff)
+    deleted, old_parts = _empty_old_partitions(conn, mid, cutoff)
+    newer = [batches.c.ts_bound >= max(p.hi for p in old_parts)] if old_parts else []
+    found = _old_batches(conn, mid, cutoff, *newer)
     whole = [int(r.id) for r in found if _aware(r.ts_max) < cutoff]
-    deleted = 0
     for chunk in _chunks(whole):
         in_chunk = sa.select(predictions.c.id).where(predictions.c.model_id == mid,
                                                      predictions.c.batch_id.in_(chunk))
@@ -358,12 +390,62 @@ def _delete_old(conn: Connection, mid: int, cutoff: datetime) -> tuple[int, int]
                                              feedback.c.id.in_(in_chunk)))
         deleted += conn.execute(predictions.delete().where(
             predictions.c.model_id == mid, predictions.c.batch_id.in_(chunk))).rowcount
-        conn.execute(batches.delete().where(batches.c.id.in_(chunk)))
+        conn.execute(batches.delete().where(batches.c.model_id == mid, batches.c.id.in_(chunk)))
     straddling = [int(r.id) for r in found if _aware(r.ts_max) >= cutoff]
     for bid in straddling:
-        table = _read(_blob(conn, bid))
+        table = _read(_blob(conn, mid, bid))
         deleted += _rewrite(conn, mid, bid, table, ~_older(table, cutoff))
-    return deleted, len(straddling)
+    return deleted, len(straddling), _drop_partitions(conn, old_parts)
+
+
+#: How long dropping a partition waits for the parent table's lock (readers and writers of the
+#: log hold it briefly); past it the partition's rows are deleted instead, and the empty
+#: partition is dropped by a later run.
+DROP_LOCK_TIMEOUT = "5s"
+
+
+def _empty_old_partitions(conn: Connection, mid: int,
+                          cutoff: datetime) -> tuple[int, list[Partition]]:
+    """PostgreSQL: lock the model's partitions that end at or before ``cutoff`` against writes
+    and delete the predictions and labels of their batches; return the predictions deleted and
+    the partitions, to drop with :func:`_drop_partitions`. Elsewhere: ``(0, [])``."""
+    import sqlalchemy as sa
+
+    if not is_partitioned(conn):
+        return 0, []
+    _lock_partitions(conn, mid)  # one retention run of the model at a time
+    old = [p for p in list_partitions(conn, mid) if p.hi <= cutoff]
+    deleted = 0
+    for p in old:
+        # EXCLUSIVE: reads go on, but no batch enters or leaves the partition until the commit,
+        # so the predictions deleted here are exactly those of the batches dropped with it
+        conn.execute(sa.text(f'LOCK TABLE "{p.name}" IN EXCLUSIVE MODE'))
+        in_part = sa.text(f'SELECT id FROM "{p.name}"').columns(sa.column("id"))
+        ids = sa.select(predictions.c.id).where(predictions.c.model_id == mid,
+                                                predictions.c.batch_id.in_(in_part))
+        conn.execute(feedback.delete().where(feedback.c.model_id == mid, feedback.c.id.in_(ids)))
+        deleted += conn.execute(predictions.delete().where(
+            predictions.c.model_id == mid, predictions.c.batch_id.in_(in_part))).rowcount
+    return deleted, old
+
+
+def _drop_partitions(conn: Connection, parts: list[Partition]) -> list[Partition]:
+    """Drop the emptied partitions; return those dropped. One whose lock is not granted within
+    :data:`DROP_LOCK_TIMEOUT` has its rows deleted instead, and is dropped by a later run."""
+    import sqlalchemy as sa
+
+    dropped = []
+    for p in parts:
+        try:
+            with conn.begin_nested():
+                conn.execute(sa.text(f"SET LOCAL lock_timeout = '{DROP_LOCK_TIMEOUT}'"))
+                conn.execute(sa.text(f'DROP TABLE "{p.name}"'))
+            dropped.append(p)
+        except sa.exc.OperationalError:  # lock_not_available: the rows go, the table stays
+            conn.execute(sa.text(f'DELETE FROM "{p.name}"'))
+    if parts:
+        conn.execute(sa.text("SET LOCAL lock_timeout TO DEFAULT"))
+    return dropped
 
 
 def _downsample_old(conn: Connection, mid: int, cutoff: datetime, fraction: float,
@@ -373,7 +455,7 @@ def _downsample_old(conn: Connection, mid: int, cutoff: datetime, fraction: floa
     deleted = 0
     for r in found:
         bid = int(r.id)
-        table = _read(_blob(conn, bid))
+        table = _read(_blob(conn, mid, bid))
         old = _older(table, cutoff)
         rng = np.random.default_rng([int(seed), bid])
         keep = np.zeros(len(old), dtype=bool)
@@ -388,18 +470,19 @@ def _downsample_old(conn: Connection, mid: int, cutoff: datetime, fraction: floa
 
 def _split_off(conn: Connection, mid: int, source_row: Any, recent: pa.Table) -> None:
     ts_min, ts_max = _ts_range(recent)
-    res = conn.execute(batches.insert().values(
+    res = conn.execute(batches.insert().values(  # the source's ts_bound: its partition exists
         model_id=mid, version=source_row.version, ts_min=ts_min, ts_max=ts_max,
         n_rows=recent.num_rows, source=source_row.source, data=_write(recent),
-        sample_rate=float(source_row.sample_rate)))
+        sample_rate=float(source_row.sample_rate), ts_bound=source_row.ts_bound))
     new_id = int(res.inserted_primary_key[0])
     _place(conn, mid, recent["__id"].to_pylist(), new_id, range(recent.num_rows))
 
 
-def _blob(conn: Connection, bid: int) -> bytes:
+def _blob(conn: Connection, mid: int, bid: int) -> bytes:
     import sqlalchemy as sa
 
-    return bytes(conn.execute(sa.select(batches.c.data).where(batches.c.id == bid)
+    return bytes(conn.execute(sa.select(batches.c.data)
+                              .where(batches.c.model_id == mid, batches.c.id == bid)
                               .with_for_update()).scalar_one())
 
 

@@ -21,6 +21,7 @@ from driftline.store._codec import utc_times as _utc_times
 from driftline.store._compaction import CompactionMixin
 from driftline.store._lease import LeaseMixin
 from driftline.store._monitoring import MonitoringMixin
+from driftline.store._partitions import Partitions, check_interval, missing_partition
 from driftline.store._retention import RetentionMixin
 from driftline.store._runs import RunsMixin
 from driftline.store._service import ServiceMixin
@@ -129,8 +130,10 @@ class Store(VersionsMixin, RetentionMixin, CompactionMixin, MonitoringMixin, Lea
     {'id': ['a', 'b'], 'income': [1.0, 2.0], 'prediction': [0, 1], 'label': [1, None]}
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, partition_interval: str = "day") -> None:
         self.engine = engine
+        # PostgreSQL: which partitions of dl_batches exist, and making the missing ones
+        self.partitions = Partitions(engine, partition_interval)
         # What the store stamps events, stage changes, versions, decisions and label arrivals
         # with; a simulation replaces it (leases keep the real time: they fence processes).
         self.clock: Callable[[], datetime] = _now
@@ -151,9 +154,29 @@ class Store(VersionsMixin, RetentionMixin, CompactionMixin, MonitoringMixin, Lea
         return self.clock()
 
     @classmethod
-    def open(cls, url: str) -> Store:
-        """Connect and bring the schema to the latest migration."""
+    def open(cls, url: str, *, partition_interval: str = "day") -> Store:
+        """Connect and bring the schema to the latest migration.
+
+        Parameters
+        ----------
+        url
+            A SQLAlchemy URL: ``sqlite:///path.db``, ``sqlite://`` (in memory) or
+            ``postgresql+psycopg://user@host:5432/db``.
+        partition_interval
+            On PostgreSQL, the span of the prediction log's new partitions: ``"day"`` or
+            ``"week"`` (UTC; weeks start on Monday). Ignored on SQLite.
+
+        Examples
+        --------
+        >>> Store.open("sqlite://", partition_interval="week").partitions.interval
+        'week'
+        >>> Store.open("sqlite://", partition_interval="month")
+        Traceback (most recent call last):
+        ...
+        driftline.errors.ParameterError: partition_interval must be one of 'day', 'week'; got 'month'.
+        """
         sa = require("sqlalchemy", extra="serve", feature="The store")
+        check_interval(partition_interval)  # before connecting
         kwargs: dict[str, Any] = {}
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"check_same_thread": False}
@@ -164,7 +187,7 @@ class Store(VersionsMixin, RetentionMixin, CompactionMixin, MonitoringMixin, Lea
         engine = sa.create_engine(url, **kwargs)
         if url.startswith("sqlite"):
             sa.event.listen(engine, "connect", _sqlite_pragmas)
-        store = cls(engine)
+        store = cls(engine, partition_interval=partition_interval)
         store.migrate()
         return store
 
@@ -277,6 +300,19 @@ class Store(VersionsMixin, RetentionMixin, CompactionMixin, MonitoringMixin, Lea
         if self.engine.dialect.name == "sqlite":
             self._append_sqlite(pending)
             return
+        keys = [(p.model_id, max(p.times)) for p in pending]
+        self.partitions.ensure(keys)  # PostgreSQL: before the transaction, in one of its own
+        try:
+            self._append(pending)
+        except Exception as exc:
+            if not missing_partition(exc):
+                raise
+            # another process's retention dropped a partition this process had seen
+            self.partitions.forget()
+            self.partitions.ensure(keys)
+            self._append(pending)
+
+    def _append(self, pending: Sequence[PendingBatch]) -> None:
         with self.engine.begin() as conn:
             for p in pending:
                 if isinstance(p.payload, dict) and len(p.ids) <= SMALL_BATCH_ROWS:
@@ -288,7 +324,7 @@ class Store(VersionsMixin, RetentionMixin, CompactionMixin, MonitoringMixin, Lea
                 res = conn.execute(_INSERT_BATCH, {
                     "model_id": p.model_id, "version": p.version, "ts_min": min(p.times),
                     "ts_max": max(p.times), "n_rows": len(p.ids), "source": p.source,
-                    "data": blob})
+                    "data": blob, "ts_bound": max(p.times)})
                 bid = int(res.inserted_primary_key[0])
                 lat = [None] * len(p.ids) if p.latency_ms is None else p.latency_ms
                 rows = [(p.model_id, i, bid, k, t, h, lat[k])
@@ -351,7 +387,8 @@ class Store(VersionsMixin, RetentionMixin, CompactionMixin, MonitoringMixin, Lea
                 return pd.DataFrame(columns=["id", "version", "payload_hash", "prediction"])
             bids = sorted({r.batch_id for r in found})
             blobs = conn.execute(sa.select(batches.c.id, batches.c.version, batches.c.data)
-                                 .where(batches.c.id.in_(bids))).all()
+                                 .where(batches.c.model_id == mid,  # only this model's partitions
+                                        batches.c.id.in_(bids))).all()
         by_batch = {b.id: b for b in blobs}
         parts = []
         for bid in bids:
@@ -375,8 +412,8 @@ class Store(VersionsMixin, RetentionMixin, CompactionMixin, MonitoringMixin, Lea
 
         mid = self.model_id(model)
         cond = [batches.c.model_id == mid]
-        if start is not None:
-            cond.append(batches.c.ts_max >= start)
+        if start is not None:  # ts_bound >= ts_max: on PostgreSQL it skips older partitions
+            cond += [batches.c.ts_max >= start, batches.c.ts_bound >= start]
         if end is not None:
             cond.append(batches.c.ts_min < end)
         with self.engine.connect() as conn:
@@ -421,7 +458,7 @@ class Store(VersionsMixin, RetentionMixin, CompactionMixin, MonitoringMixin, Lea
 
 
 _SQLITE_BATCH = ("INSERT INTO dl_batches (model_id, version, ts_min, ts_max, n_rows, source, data, "
-                 "sample_rate) VALUES (?, ?, ?, ?, ?, ?, ?, 1.0)")
+                 "sample_rate, ts_bound) VALUES (?, ?, ?, ?, ?, ?, ?, 1.0, ?)")
 _SQLITE_PREDICTIONS = ("INSERT INTO dl_predictions (model_id, id, batch_id, row_index, ts, "
                        "payload_hash, latency_ms) VALUES (?, ?, ?, ?, ?, ?, ?)")
 
@@ -433,8 +470,9 @@ def _append_sqlite(cursor: Any, to_text: Any, p: PendingBatch) -> None:
         blob = _encode({**p.payload, "__id": p.ids, "__ts": _utc_times(p.times)})
     else:
         blob = _encode(p.payload.assign(__id=p.ids, __ts=p.times))
-    cursor.execute(_SQLITE_BATCH, (p.model_id, p.version, to_text(min(p.times)),
-                                   to_text(max(p.times)), len(p.ids), p.source, blob))
+    ts_max = to_text(max(p.times))
+    cursor.execute(_SQLITE_BATCH, (p.model_id, p.version, to_text(min(p.times)), ts_max,
+                                   len(p.ids), p.source, blob, ts_max))
     bid = cursor.lastrowid
     lat = [None] * len(p.ids) if p.latency_ms is None else p.latency_ms
     texts = {t: to_text(t) for t in set(p.times)}

@@ -64,6 +64,8 @@ model_versions = Table(
 
 # One row per logged batch: its columns (features, prediction, scores) as one Arrow IPC blob,
 # so a window reads back as columns from a few large values instead of a million small ones.
+# On PostgreSQL the table is partitioned by range on (model_id, ts_bound), one partition per
+# model and day or week, and its primary key is (id, model_id, ts_bound); see _partitions.py.
 batches = Table(
     "dl_batches", metadata,
     Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
@@ -78,15 +80,19 @@ batches = Table(
     # 1.0 for rows as logged; below 1 once retention downsampled the batch (each kept row then
     # stands for 1/sample_rate rows).
     Column("sample_rate", Float, nullable=False, server_default=text("1.0")),
+    # An upper bound of the rows' times that never changes: ts_max when the batch was written
+    # (rewrites only remove rows; a merge takes its members' largest). The partition key.
+    Column("ts_bound", DateTime(timezone=True), nullable=False),
 )
 
 # One row per prediction: its id (idempotency), where its values live, and its payload hash.
+# batch_id has no foreign key: a partitioned dl_batches has no unique key on id alone. Every
+# write keeps the two tables in step within one transaction.
 predictions = Table(
     "dl_predictions", metadata,
     Column("model_id", Integer, ForeignKey("dl_models.id"), primary_key=True),
     Column("id", String(128), primary_key=True),
-    Column("batch_id", BigInteger().with_variant(Integer, "sqlite"),
-           ForeignKey("dl_batches.id"), nullable=False, index=True),
+    Column("batch_id", BigInteger().with_variant(Integer, "sqlite"), nullable=False, index=True),
     Column("row_index", Integer, nullable=False),
     Column("ts", DateTime(timezone=True), nullable=False),
     Column("payload_hash", String(32), nullable=False),
