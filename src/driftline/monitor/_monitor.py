@@ -3,7 +3,9 @@
 For each window it computes feature drift, prediction drift, label drift and realized
 performance (once enough labels have arrived, with the window's label coverage), data
 quality, and the recommended action for each drift type found, as a :class:`MonitorResult`.
-A window too small to judge says so and gives no verdict.
+A window too small to judge says so and gives no verdict. With ``engine="profile"`` the
+per-feature and prediction drift tests run on mergeable profiles instead of the rows (see
+:mod:`driftline.monitor._profiled`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from driftline.drift import DriftReport
+    from driftline.profile import TableProfile
 
 __all__ = ["RESULT_SCHEMA", "Monitor", "MonitorResult"]
 
@@ -67,6 +70,14 @@ class Monitor:
         the defaults, a mapping of its parameters (``quantile``, ``n_trees``, ``height``,
         ``seed``), or ``False``. Needs a numeric feature and 200 reference rows; otherwise
         there is no outlier share.
+    engine : ``"exact"`` (default) runs the drift tests on the window's rows; ``"profile"``
+        runs the per-feature and prediction drift tests on profiles: the window's (given to
+        :meth:`compute` as ``profile=``, or built from the window) against
+        ``reference_profile``. Everything else still reads the window's rows.
+    reference_profile : the reference's :class:`~driftline.profile.TableProfile` for
+        ``engine="profile"`` (default: profiled here from ``reference``, as
+        :meth:`Registry.load_reference_profile <driftline.registry.Registry.load_reference_profile>`
+        would).
 
     Examples
     --------
@@ -89,11 +100,14 @@ class Monitor:
                  min_labels: int = 100, alpha: float = 0.05,
                  segments: Sequence[str] = (), max_segments: int = 20,
                  outliers: bool | Mapping[str, Any] = True, estimate: bool = True,
-                 multivariate: Sequence[str] = ()) -> None:
+                 multivariate: Sequence[str] = (), engine: str = "exact",
+                 reference_profile: TableProfile | None = None) -> None:
         from driftline.drift import Reference, Schema
 
         if task not in ("binary", "multiclass", "regression"):
             raise ParameterError.choice("task", task, ("binary", "multiclass", "regression"))
+        if engine not in ("exact", "profile"):
+            raise ParameterError.choice("engine", engine, ("exact", "profile"))
         if min_rows < 1 or min_labels < 1:
             raise ParameterError.invalid("min_rows", min_rows, "a positive number of rows")
         self.model, self.version, self.task = model, version, task
@@ -113,6 +127,13 @@ class Monitor:
         self.max_segments = max_segments
         self._reference = reference
         self._kinds = kinds
+        self.engine = engine
+        self.reference_profile = reference_profile
+        if engine == "profile" and reference_profile is None:
+            from driftline.registry._registry import profile_reference
+
+            self.reference_profile = profile_reference(
+                reference, self.features, {"kinds": kinds, "prediction": prediction})
         self._segment_refs: dict[tuple[str, Any], Any] = {}
         self._outliers = self._outlier_scorer(outliers, reference, kinds)
         self._multivariate = None
@@ -146,8 +167,26 @@ class Monitor:
             return None
         return OutlierShare(reference, numeric, **params)
 
-    def compute(self, window: pd.DataFrame, start: Any, end: Any) -> MonitorResult:
-        """The result for one window (the log's columns: features, prediction, label)."""
+    def compute(self, window: Any, start: Any, end: Any, *,
+                profile: TableProfile | None = None) -> MonitorResult:
+        """The result for one window (the log's columns: features, prediction, label).
+
+        With ``engine="profile"``, ``profile`` is the window's profile built against
+        :attr:`reference_profile` (built from ``window`` when not given), and ``window`` may
+        also be a Dask DataFrame, which is profiled on its cluster (the parts that need rows
+        are then left out; see :func:`~driftline.monitor._profiled.compute_on_profile`).
+        """
+        if self.engine == "profile":
+            from driftline.monitor._profiled import compute_on_profile
+
+            return compute_on_profile(self, window, start, end, profile)
+        if profile is not None:
+            raise ParameterError.invalid("profile", "a TableProfile", "None with engine='exact'",
+                                         "Create the Monitor with engine='profile'.")
+        if type(window).__module__.split(".")[0] == "dask":
+            raise ParameterError.invalid("window", "a Dask DataFrame",
+                                         "a pandas DataFrame with engine='exact'",
+                                         "Create the Monitor with engine='profile'.")
         n = len(window)
         labels = window["label"] if "label" in window.columns else None
         labelled = np.zeros(n, dtype=bool) if labels is None else labels.notna().to_numpy()
@@ -173,8 +212,22 @@ class Monitor:
             actions["feature"] = action_for("feature")
         if prediction is not None and prediction["drifted"]:
             actions["prediction"] = action_for("prediction")
+        rows = self._from_rows(window, labelled, labels, shown, actions)
+        tested = [v for v in features.values() if v["tested"]]
+        return MonitorResult(
+            **base, dataset_drift=bool(report.drifted),
+            drift_share=(sum(bool(v["drifted"]) for v in tested) / len(tested)) if tested else None,
+            features=features, prediction_drift=prediction, quality_ok=not problems,
+            quality_problems=problems, actions=actions, distributions=shown, **rows)
+
+    def _from_rows(self, window: pd.DataFrame, labelled: np.ndarray, labels: pd.Series | None,
+                   shown: dict[str, Any], actions: dict[str, str]) -> dict[str, Any]:
+        """The parts of a result that need the window's rows: label drift and realized
+        performance (on the labelled rows), segments, outliers, estimated performance, label
+        shift and the multivariate methods. Adds to ``shown`` and ``actions``."""
         label = performance = None
-        if n_lab >= self.min_labels:
+        if int(labelled.sum()) >= self.min_labels:
+            assert labels is not None
             lab = window.loc[labelled, [self.prediction]].assign(
                 **{self.target: _labels_like(labels[labelled], self._ref_y)})
             ref_y = self._label_reference(lab[self.prediction])
@@ -188,7 +241,6 @@ class Monitor:
             if rep_y.concept_drift is not None and rep_y.concept_drift.drifted:
                 actions["concept"] = action_for("concept")
             performance = self._performance(window[labelled], lab[self.target])
-        tested = [v for v in features.values() if v["tested"]]
         segments = self._segments(window, labelled, labels) if self.segments else ()
         outliers = None if self._outliers is None else self._outliers.measure(window)
         estimated = None if self._estimator is None else self._estimator.estimate(window)
@@ -198,13 +250,9 @@ class Monitor:
             estimated["error"] = {k: v - float(performance[k])
                                   for k, v in estimated["metrics"].items()
                                   if isinstance(performance.get(k), (int, float))}
-        return MonitorResult(
-            **base, dataset_drift=bool(report.drifted),
-            drift_share=(sum(bool(v["drifted"]) for v in tested) / len(tested)) if tested else None,
-            features=features, prediction_drift=prediction, label_drift=label,
-            performance=performance, quality_ok=not problems, quality_problems=problems,
-            actions=actions, segments=segments, outliers=outliers, estimated=estimated,
-            label_shift=label_shift, multivariate=multi, distributions=shown)
+        return {"label_drift": label, "performance": performance, "segments": segments,
+                "outliers": outliers, "estimated": estimated, "label_shift": label_shift,
+                "multivariate": multi}
 
     def _label_reference(self, predicted: pd.Series) -> Any:
         """The reference the labelled rows' labels are compared with.

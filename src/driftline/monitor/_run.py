@@ -1,5 +1,8 @@
 """Monitoring a project: every complete window of the log since the last one, against the
-champion's reference, computed and stored (the result and one row per feature)."""
+champion's reference, computed and stored (the result and one row per feature).
+
+With ``monitoring.engine: profile`` the drift tests run on profiles built as rows are logged
+(:func:`~driftline.monitor._profiled.monitor_on_profiles`)."""
 
 from __future__ import annotations
 
@@ -34,10 +37,13 @@ def window_from_config(cfg: Any) -> Window:
 
 
 def monitor_project(project: Project, *, registry: Registry | None = None,
-                    until: Any = None) -> list[MonitorResult]:
+                    until: Any = None, epoch: int | None = None) -> list[MonitorResult]:
     """Compute and store every complete window logged since the last monitored one.
 
-    Returns the new results, oldest first (none when there is no champion yet).
+    Returns the new results, oldest first (none when there is no champion yet). With
+    ``monitoring.engine: profile``, each call feeds only the rows logged since the previous
+    call into the open window's profile, saved in the store between calls (a worker's lease
+    ``epoch`` fences that write); see docs/monitoring.md, "Monitoring on profiles".
 
     Examples
     --------
@@ -61,14 +67,21 @@ def monitor_project(project: Project, *, registry: Registry | None = None,
     if champion is None or champion.reference is None:
         return []
     mon_cfg = cfg.monitoring
+    engine = mon_cfg.engine
+    ref_profile = registry.load_reference_profile(champion) if engine == "profile" else None
     monitor = Monitor(name, champion.version, registry.load_reference(champion),
                       features=champion.features, target=cfg.model.target, task=cfg.model.task,
                       kinds=champion.schema.get("kinds"), min_rows=mon_cfg.min_rows,
                       min_labels=mon_cfg.min_labels, alpha=mon_cfg.alpha,
                       segments=mon_cfg.segments, max_segments=mon_cfg.max_segments,
                       outliers=_outlier_params(mon_cfg.outliers), estimate=mon_cfg.estimate,
-                      multivariate=tuple(mon_cfg.multivariate))
+                      multivariate=tuple(mon_cfg.multivariate), engine=engine,
+                      reference_profile=ref_profile)
     window = window_from_config(mon_cfg.window)
+    if engine == "profile":
+        from driftline.monitor._profiled import monitor_on_profiles
+
+        return monitor_on_profiles(store, monitor, window, until=until, epoch=epoch)
     since = store.last_window_end(name)
     if since is not None and since.tzinfo is None:  # SQLite keeps times without their zone
         from datetime import timezone

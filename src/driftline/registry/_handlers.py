@@ -40,8 +40,14 @@ __all__ = ["FORMATS", "Handler", "LightGBMClassifier", "LightGBMRegressor", "han
 
 
 @functools.cache
+def _distributions() -> dict[str, list[str]]:
+    """Module -> distributions, scanned once per process (a scan reads every installed
+    package's metadata: seconds on a loaded machine)."""
+    return dict(importlib.metadata.packages_distributions())
+
+
 def _providers(module: str) -> tuple[str, ...]:
-    return tuple(importlib.metadata.packages_distributions().get(module, ()))
+    return tuple(_distributions().get(module, ()))
 
 
 def library_version(name: str) -> str | None:
@@ -53,7 +59,11 @@ def library_version(name: str) -> str | None:
     >>> library_version("numpy") is not None, library_version("no-such-library")
     (True, None)
     """
-    for dist in (name, *_providers(name)):
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        pass
+    for dist in _providers(name):  # only when the name is not a distribution's own
         try:
             return importlib.metadata.version(dist)
         except importlib.metadata.PackageNotFoundError:

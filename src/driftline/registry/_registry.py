@@ -4,6 +4,8 @@ Each registered version records its artifact (SHA-256 checked on every load), th
 that wrote it, its schema, its reference (the scored holdout, never training rows), the range
 and hash of its training data, its params, metrics and seed, its parent version and the trigger
 that produced it. Stages (champion, challenger, archived) and their history live in the store.
+A version's reference also gets its mergeable profile (:mod:`driftline.profile`), stored next to
+it with its own checksum, which the monitor's ``engine: profile`` compares windows with.
 """
 
 from __future__ import annotations
@@ -21,9 +23,13 @@ from driftline.registry._paths import safe_artifact_path, sha256_file
 if TYPE_CHECKING:
     import pandas as pd
 
+    from driftline.profile import TableProfile
     from driftline.store import StageChange, Store
 
-__all__ = ["ModelVersion", "Registry"]
+__all__ = ["ModelVersion", "Registry", "profile_reference"]
+
+PROFILE_FORMAT = "driftline-profile"
+"""The format recorded for a reference profile artifact: :meth:`TableProfile.to_bytes`."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,9 @@ class ModelVersion:
 
     ``inputs`` maps each feature to the JSON type a request must send for it (``number``,
     ``integer``, ``boolean`` or ``string``); serving validates requests against it.
+    ``reference_profile`` is the stored profile of the reference (``None`` for versions
+    registered before profiles, or without the optional dependency; see
+    :meth:`Registry.load_reference_profile`).
 
     Examples
     --------
@@ -59,6 +68,7 @@ class ModelVersion:
     parent: int | None = None
     trigger: str = "manual"
     created_at: str | None = None
+    reference_profile: ArtifactRecord | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (what the store keeps as the version's record)."""
@@ -73,8 +83,9 @@ class ModelVersion:
         """Rebuild a version from :meth:`to_dict` output."""
         d = dict(data)
         d["artifact"] = ArtifactRecord(**d["artifact"])
-        if d.get("reference"):
-            d["reference"] = ArtifactRecord(**d["reference"])
+        for key in ("reference", "reference_profile"):
+            if d.get(key):
+                d[key] = ArtifactRecord(**d[key])
         d["features"] = tuple(d["features"])
         if d.get("classes") is not None:
             d["classes"] = tuple(d["classes"])
@@ -115,6 +126,8 @@ class Registry:
         self.root = Path(root)
         self.allow_pickle = allow_pickle
         self.trusted_types = tuple(trusted_types)
+        # profiles built from the stored reference of versions that have none on disk
+        self._built_profiles: dict[tuple[str, int], TableProfile] = {}
 
     # -- registering --------------------------------------------------------------------
     def register(
@@ -126,12 +139,21 @@ class Registry:
         seed: int | None = None, parent: int | None = None, trigger: str = "manual",
     ) -> ModelVersion:
         """Save ``model`` and its reference under the artifact root and record a new
-        version as the model's challenger."""
+        version as the model's challenger.
+
+        With a ``reference``, its profile (:func:`profile_reference`: the features and the
+        ``prediction`` column, with the schema's kinds) is stored next to it as
+        ``reference.profile``, checksummed like the reference. Without the optional
+        dependency of profiles (``driftline[profile]``) the version is registered without one,
+        and :meth:`load_reference_profile` builds it when first asked.
+        """
         self.store.add_model(name, task)
         number = self.store.next_version(name)
         folder = f"{name}/v{number}"
         artifact = save_artifact(model, self.root, folder, allow_pickle=self.allow_pickle)
         ref = None if reference is None else self._save_reference(reference, folder)
+        ref_profile = None if reference is None else self._save_reference_profile(
+            reference, folder, features, schema or {})
         classes = getattr(model, "classes_", None)
         mv = ModelVersion(
             model=name, version=number, stage="challenger", task=task,
@@ -145,6 +167,7 @@ class Registry:
             metrics={k: float(v) for k, v in (metrics or {}).items()}, seed=seed,
             parent=parent, trigger=trigger,
             created_at=self.store.now().isoformat(),  # the store's clock
+            reference_profile=ref_profile,
         )
         self.store.add_version(name, mv.to_dict(), version=number, reason=f"registered ({trigger})")
         return mv
@@ -158,6 +181,20 @@ class Registry:
 
         pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), target)
         return ArtifactRecord(rel, "parquet", sha256_file(target))
+
+    def _save_reference_profile(self, frame: pd.DataFrame, folder: str, features: Sequence[str],
+                                schema: Mapping[str, Any]) -> ArtifactRecord | None:
+        from driftline.errors import MissingDependencyError
+
+        try:
+            profile = profile_reference(frame, features, schema)
+        except MissingDependencyError:  # profiles are optional; built on first use instead
+            return None
+        rel = f"{folder}/reference.profile"
+        target = safe_artifact_path(self.root, rel)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(profile.to_bytes())
+        return ArtifactRecord(rel, PROFILE_FORMAT, sha256_file(target))
 
     # -- reading ------------------------------------------------------------------------
     def _version(self, row: Any) -> ModelVersion:
@@ -205,6 +242,55 @@ class Registry:
                             "SHA-256; it was changed after registration.")
         pq = require("pyarrow.parquet", extra="serve", feature="Reading references")
         return pq.read_table(io.BytesIO(data)).to_pandas()
+
+    def load_reference_profile(self, version: ModelVersion) -> TableProfile:
+        """The profile of the version's reference, checksum verified.
+
+        A version registered before reference profiles (or without their optional dependency)
+        has none stored: its profile is then built from the stored reference (itself checksum
+        verified) with :func:`profile_reference`, and kept in memory for this registry's later
+        calls.
+
+        Raises
+        ------
+        DataError
+            The version has no reference, or a stored file does not match its checksum.
+
+        Examples
+        --------
+        >>> import tempfile, pandas as pd
+        >>> from sklearn.linear_model import LogisticRegression
+        >>> from driftline.store import Store
+        >>> reg = Registry(Store.open("sqlite://"), tempfile.mkdtemp())
+        >>> X = pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0]})
+        >>> mv = reg.register("m", LogisticRegression().fit(X, [0, 0, 1, 1]), task="binary",
+        ...                   features=["x"], reference=X.assign(prediction=[0, 0, 1, 1]))
+        >>> mv.reference_profile.path
+        'm/v1/reference.profile'
+        >>> profile = reg.load_reference_profile(mv)
+        >>> profile.kinds, profile.n_rows
+        ({'x': 'numerical', 'prediction': 'binary'}, 4)
+        """
+        from driftline.profile import TableProfile
+
+        record = version.reference_profile
+        if record is None:
+            key = (version.model, version.version)
+            if key not in self._built_profiles:
+                self._built_profiles[key] = profile_reference(
+                    self.load_reference(version), version.features, version.schema)
+            return self._built_profiles[key]
+        path = safe_artifact_path(self.root, record.path)
+        if not path.is_file():
+            raise DataError(f"reference profile {record.path!r} is missing from the artifact "
+                            "root.")
+        data = path.read_bytes()
+        import hashlib
+
+        if hashlib.sha256(data).hexdigest() != record.sha256:
+            raise DataError(f"reference profile {record.path!r} does not match its recorded "
+                            "SHA-256; it was changed after registration.")
+        return TableProfile.from_bytes(data)
 
     # -- stages -------------------------------------------------------------------------
     def failed_validation(self, name: str, version: int) -> str | None:
@@ -276,6 +362,35 @@ class Registry:
 
 
 ROLLBACK = "rollback"
+
+
+def profile_reference(frame: pd.DataFrame, features: Sequence[str],
+                      schema: Mapping[str, Any] | None = None) -> TableProfile:
+    """The profile of a version's reference: the columns and kinds the monitor compares.
+
+    Profiles the features and the prediction column (``schema["prediction"]``, by default
+    ``prediction``) that ``frame`` holds, with the schema's kinds for the features and the
+    kinds :func:`driftline.compare` infers for the rest, exactly as the monitor's exact path
+    fits its reference. Text and timestamp features are not profiled.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ref = pd.DataFrame({"x": [0.5, 1.5, 2.5], "c": [1, 2, 1], "prediction": [0, 1, 0],
+    ...                     "y": [0, 1, 1]})
+    >>> profile_reference(ref, ["x", "c"], {"kinds": {"c": "categorical"}}).kinds
+    {'x': 'numerical', 'c': 'categorical', 'prediction': 'binary'}
+    """
+    from driftline.profile import profile_frame
+
+    schema = schema or {}
+    prediction = str(schema.get("prediction") or "prediction")
+    names = [str(f) for f in features]
+    present = {str(c) for c in frame.columns}
+    cols = [c for c in (*names, prediction) if c in present]
+    kinds = {str(k): str(v) for k, v in (schema.get("kinds") or {}).items()
+             if k in names and k in cols}
+    return profile_frame(frame[cols], kinds=kinds)
 
 
 def _plain(v: Any) -> Any:
