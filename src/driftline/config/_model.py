@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from driftline.config._compute import ComputeConfig
 from driftline.config._section import Section as _Section
 from driftline.config._streaming import ConceptDriftConfig, OutlierConfig
 
@@ -325,7 +326,24 @@ class WindowConfig(_Section):
 
 
 class MonitoringConfig(_Section):
-    """Monitoring windows and the minimum data for a verdict."""
+    """Monitoring windows and the minimum data for a verdict.
+
+    ``engine`` says how each window's per-feature drift tests run: ``exact`` on the window's
+    rows, or ``profile`` on mergeable profiles built as predictions are logged (see
+    docs/monitoring.md, "Monitoring on profiles"). The profile engine needs tumbling windows.
+
+    Examples
+    --------
+    >>> MonitoringConfig().engine
+    'exact'
+    >>> MonitoringConfig.model_validate({"engine": "profile", "window": {"time": "1h"}}).engine
+    'profile'
+    >>> MonitoringConfig.model_validate({"engine": "profile", "window": {"rows": 500, "step": 100}})
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for MonitoringConfig
+    ...engine 'profile' needs a tumbling window...
+    """
 
     window: WindowConfig = Field(default_factory=lambda: WindowConfig(rows=1000))
     min_rows: int = Field(200, gt=0)
@@ -338,12 +356,27 @@ class MonitoringConfig(_Section):
     outliers: OutlierConfig = Field(default_factory=OutlierConfig)
     estimate: bool = True
     multivariate: list[MultivariateMethod] = Field(default_factory=list)
+    engine: Literal["exact", "profile"] = "exact"
 
     @field_validator("every")
     @classmethod
     def _every(cls, v: str) -> str:
         parse_duration(v)
         return v
+
+    @model_validator(mode="after")
+    def _profile_windows_tumble(self) -> MonitoringConfig:
+        w = self.window
+        if self.engine != "profile" or w.step is None:
+            return self
+        sliding = (w.step != w.rows if w.rows is not None
+                   else parse_duration(w.step) != parse_duration(str(w.time)))
+        if sliding:
+            size = w.rows if w.rows is not None else w.time
+            raise ValueError(f"engine 'profile' needs a tumbling window (window.step left out or "
+                             f"equal to the window's size {size!r}); got step {w.step!r}. Use "
+                             "engine 'exact' for sliding windows")
+        return self
 
 
 _SPAN_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(w|d|h|min|m|s)")  # one part of "1h30m"
@@ -563,3 +596,4 @@ class ProjectConfig(_Section):
     monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig)
     policies: PoliciesConfig = Field(default_factory=PoliciesConfig)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
+    compute: ComputeConfig = Field(default_factory=ComputeConfig)

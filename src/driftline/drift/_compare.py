@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 
@@ -18,6 +18,7 @@ from driftline.drift._decision import (
     evaluate,
     resolve_method,
 )
+from driftline.drift._engine import compare_profiled, in_memory, resolve_engine
 from driftline.drift._frames import columns_of, to_pandas
 from driftline.drift._kinds import ColumnKind
 from driftline.drift._multivariate import MULTIVARIATE_METHODS, check_multivariate, run_multivariate
@@ -37,6 +38,9 @@ from driftline.errors import ParameterError, SchemaError
 from driftline.stats import Sample
 from driftline.stats._common import check_alpha
 
+if TYPE_CHECKING:  # pragma: no cover
+    from driftline.profile import ProfileReport
+
 __all__ = ["MULTIVARIATE_METHODS", "compare", "compare_fitted"]
 
 _DRIFT_TYPE = {"feature": "feature", "target": "label", "prediction": "prediction",
@@ -44,6 +48,24 @@ _DRIFT_TYPE = {"feature": "feature", "target": "label", "prediction": "predictio
 _TOP_LABELS = 20
 
 
+@overload
+def compare(reference: Any, current: Any, *, target: str | None = ...,
+            prediction: str | None = ..., prediction_scores: Mapping[Any, str] | None = ...,
+            schema: Schema | None = ..., columns: Iterable[str] | None = ...,
+            method: str | Mapping[str, str] = ..., alpha: float = ..., correction: str = ...,
+            effect_floor: bool | Mapping[str, float] = ..., quality: QualityLimits | None = ...,
+            now: np.datetime64 | None = ..., progress: Callable[[int, int, str], None] | None = ...,
+            n_jobs: int | None = ..., multivariate: Sequence[str] = ...,
+            engine: Literal["auto", "memory"] = ...) -> DriftReport: ...
+@overload
+def compare(reference: Any, current: Any, *, target: str | None = ...,
+            prediction: str | None = ..., prediction_scores: Mapping[Any, str] | None = ...,
+            schema: Schema | None = ..., columns: Iterable[str] | None = ...,
+            method: str | Mapping[str, str] = ..., alpha: float = ..., correction: str = ...,
+            effect_floor: bool | Mapping[str, float] = ..., quality: QualityLimits | None = ...,
+            now: np.datetime64 | None = ..., progress: Callable[[int, int, str], None] | None = ...,
+            n_jobs: int | None = ..., multivariate: Sequence[str] = ...,
+            engine: Literal["dask"]) -> ProfileReport: ...
 def compare(
     reference: Any,
     current: Any,
@@ -62,14 +84,17 @@ def compare(
     progress: Callable[[int, int, str], None] | None = None,
     n_jobs: int | None = None,
     multivariate: Sequence[str] = (),
-) -> DriftReport:
+    engine: str = "auto",
+) -> DriftReport | ProfileReport:
     """Compare a current table with a reference: per-column drift, data quality, label and
     prediction drift, and a dataset-level verdict.
 
     Parameters
     ----------
     reference, current : pandas or polars DataFrames, pyarrow Tables or dicts of arrays;
-        ``reference`` may also be a fitted :class:`~driftline.drift.Reference`.
+        ``reference`` may also be a fitted :class:`~driftline.drift.Reference`. Either may be
+        a Dask DataFrame, or the path of a table: a CSV, TSV or Parquet file, a folder of
+        Parquet files or a glob (see ``engine``).
     target, prediction : the label and model-output columns; their drift is reported as label
         drift and prediction drift.
     prediction_scores : for multiclass models, class label → score column.
@@ -91,10 +116,26 @@ def compare(
         or score columns); ``bbsd_soft`` reads the ``prediction_scores`` columns and
         ``bbsd_hard`` the ``prediction`` column. They need the raw reference rows, so not a
         fitted :class:`~driftline.drift.Reference`, and they do not change ``report.drifted``.
+    engine : where the comparison runs. ``"memory"``: the exact path on every value, with
+        paths read and Dask frames computed into pandas first. ``"dask"``: through mergeable
+        profiles (:func:`driftline.profile.profile_dask`), partition by partition on Dask's
+        current scheduler (a ``dask.distributed.Client`` once one is created), for tables
+        larger than memory; Parquet paths are read by Dask. ``"auto"`` (default): ``"dask"``
+        when either table is a Dask DataFrame, else ``"memory"``.
 
     Returns
     -------
     DriftReport
+        In memory.
+    ProfileReport
+        On Dask (:class:`driftline.profile.ProfileReport`): per-column verdicts with the
+        bound of each statistic. Every verdict equals the exact path's except the columns it
+        marks ``"uncertain"``, where the exact statistic is within its bound of the threshold.
+        The histogram distances (PSI, Jensen–Shannon, Hellinger) and every method on labels
+        equal the exact path's when the reference is held in memory; a Dask or Parquet
+        reference cuts its bins at its sketch's quantiles. Data quality, text and timestamp
+        columns and whole-row tests need the rows, so ``quality``, ``now``, ``progress``,
+        ``n_jobs`` and ``multivariate`` are refused with it.
 
     Notes
     -----
@@ -120,7 +161,17 @@ def compare(
     (True, True, False)
     >>> report.columns["income"].effect_size_name
     'wasserstein_normed'
+    >>> profiled = dl.compare(ref, cur, engine="dask")   # through mergeable profiles
+    >>> type(profiled).__name__, profiled.columns["income"].verdict
+    ('ProfileReport', 'drifted')
     """
+    if resolve_engine(engine, reference, current) == "dask":
+        return compare_profiled(reference, current, target=target, prediction=prediction,
+                                prediction_scores=prediction_scores, schema=schema,
+                                columns=columns, method=method, alpha=alpha, correction=correction,
+                                effect_floor=effect_floor, quality=quality, now=now,
+                                progress=progress, n_jobs=n_jobs, multivariate=multivariate)
+    reference, current = in_memory(reference, "reference"), in_memory(current, "current")
     methods = check_multivariate(multivariate)
     if isinstance(reference, Reference):
         if any(v is not None for v in (target, prediction, prediction_scores, schema, columns)):

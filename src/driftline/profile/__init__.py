@@ -17,7 +17,10 @@ be from the exact one.
 Build the reference's profile first, then profile windows and partitions against it
 (:func:`profile_frame` with ``reference=``, or :class:`ProfileBuilder` batch by batch), so
 that their histograms align and merge. The sketches come from Apache DataSketches
-(``pip install 'driftline[profile]'``), imported on first use. See ``docs/profiles.md``.
+(``pip install 'driftline[profile]'``), imported on first use. :func:`profile_dask` profiles
+Dask DataFrames and Parquet datasets partition by partition on a Dask cluster
+(``pip install 'driftline[dask]'``; Dask too is imported on first use). See
+``docs/profiles.md``.
 
 Examples
 --------
@@ -36,6 +39,7 @@ Examples
 from driftline.profile._build import ProfileBuilder, profile_frame
 from driftline.profile._categorical import DEFAULT_MAX_CATEGORIES, CategoricalProfile
 from driftline.profile._compare import compare_profiles
+from driftline.profile._dask import profile_dask
 from driftline.profile._numeric import DEFAULT_GRID, DEFAULT_K, NumericProfile
 from driftline.profile._result import PROFILE_REPORT_SCHEMA, ProfileReport, ProfileResult
 from driftline.profile._table import PROFILE_SCHEMA, ColumnProfile, TableProfile
@@ -54,5 +58,6 @@ __all__ = [
     "ProfileResult",
     "TableProfile",
     "compare_profiles",
+    "profile_dask",
     "profile_frame",
 ]

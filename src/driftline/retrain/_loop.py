@@ -336,9 +336,11 @@ def _train_and_conclude(project: Project, registry: Registry, champion: ModelVer
             params = _tune(project, tracked, spec, train_part, previous, mode, nice, threads,
                            timeout)
             project = _with_params(project, params)  # the version records what trained it
+        from driftline.config._compute import client_for
+
         run = run_training(spec, project.base_dir, train_part, previous_artifact=previous,
                            params=params, seed=cfg.training.seed, mode=mode, nice=nice,
-                           threads=threads, timeout=timeout)
+                           threads=threads, timeout=timeout, client=client_for(cfg.compute))
         result = register(project, model=run.model, data=frame.reset_index(drop=True),
                           trigger=trigger, store=store)
         challenger = result.version
@@ -503,7 +505,7 @@ def run_loop_once(project: Project, *, registry: Registry | None = None,
     from driftline.retrain._register import open_registry
 
     registry = registry or open_registry(project)
-    results = monitor_project(project, registry=registry)
+    results = monitor_project(project, registry=registry, epoch=epoch)
     watch = watch_feedback(project, registry=registry, epoch=epoch)
     decision, decision_id = _decide(project, registry, clock=clock, demand=demand)
     out: dict[str, Any] = {"windows": len(results), "decision": decision.to_dict(),

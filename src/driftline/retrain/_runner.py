@@ -6,6 +6,10 @@ interpreter: the thread variables are in place before numpy, OpenMP or BLAS load
 the parent's state, such as a web server's threads or sockets, is inherited), waits with a
 timeout, and reads the model back. The child runs in its own process group, which is killed
 when the run ends, so no process (nor a grandchild, such as a joblib worker) is left behind.
+
+Given a ``dask.distributed`` client, the same training code runs on one of the cluster's
+workers instead: the job travels as bytes, the worker trains in its own process (thread-capped
+through threadpoolctl) and sends the result back as bytes, which are read here.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -79,7 +84,10 @@ class TrainingRun:
         lightgbm, xgboost, river, python).
     duration_s : wall time of the whole run, process start included.
     exit_status : the child's exit status (0).
-    pid, nice, threads : the child's process id, its niceness increment and thread cap.
+    pid, nice, threads : the child's process id, its niceness increment and thread cap. On a
+        Dask cluster: the worker's process id, 0 (workers keep their own priority) and the
+        thread cap.
+    worker : the address of the Dask worker that trained (``None`` for a local process).
 
     Examples
     --------
@@ -104,6 +112,7 @@ class TrainingRun:
     pid: int
     nice: int
     threads: int
+    worker: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of the record (the model itself is named by its type)."""
@@ -115,7 +124,7 @@ class TrainingRun:
                 "seed": self.seed, "n_rows": self.n_rows, "data_hash": self.data_hash,
                 "data_range": span, "packages": dict(self.packages),
                 "duration_s": self.duration_s, "exit_status": self.exit_status, "pid": self.pid,
-                "nice": self.nice, "threads": self.threads}
+                "nice": self.nice, "threads": self.threads, "worker": self.worker}
 
 
 def _check_arguments(spec: str, mode: str, nice: int, threads: int, timeout: float) -> None:
@@ -224,7 +233,7 @@ def run_training(train_fn_spec: str, project_dir: str | Path, data: TrainingData
                  previous_artifact: Any = None, params: Mapping[str, Any] | None = None,
                  seed: int = 0, mode: str = "stateless", nice: int = 10, threads: int = 1,
                  timeout: float = 3600.0, target: str | None = None,
-                 timestamp: str | None = None) -> TrainingRun:
+                 timestamp: str | None = None, client: Any = None) -> TrainingRun:
     """Train with ``train_fn_spec`` (``package.module:function`` in ``project_dir``) in a
     separate, niced, thread-capped process and return the model with its :class:`TrainingRun`.
 
@@ -239,6 +248,15 @@ def run_training(train_fn_spec: str, project_dir: str | Path, data: TrainingData
 
     Raises :class:`TrainingError` with the child's error message when the function raises,
     the process dies or ``timeout`` seconds pass (the process and its children are killed).
+
+    With ``client`` (a ``dask.distributed.Client``) the training runs on a worker of that
+    cluster, in the worker's process, through the same code: the same seeds give the same
+    model. The job and the result travel as bytes; BLAS/OpenMP threads are capped to
+    ``threads`` with threadpoolctl (when installed), the worker's niceness is left alone, and
+    :attr:`TrainingRun.worker` records the worker's address. The project folder (and a Parquet
+    ``data`` path) must be readable at the same path on the workers, as on one machine or a
+    shared volume. After ``timeout`` seconds the task is cancelled and the worker running it
+    is restarted (through its nanny), since a running task cannot be interrupted otherwise.
 
     Examples
     --------
@@ -264,6 +282,13 @@ def run_training(train_fn_spec: str, project_dir: str | Path, data: TrainingData
            "previous": previous_artifact if mode == "stateful" else None,
            "params": dict(params or {}), "seed": int(seed), "mode": mode, "threads": threads}
     started = time.perf_counter()
+    if client is not None:
+        result, pid, worker = _run_on_cluster(client, job, folder, threads, timeout)
+        return TrainingRun(model=result["model"], function=train_fn_spec, mode=mode,
+                           params=result["params"], seed=int(seed), n_rows=result["n_rows"],
+                           data_hash=result["data_hash"], data_range=result["data_range"],
+                           packages=result["packages"], duration_s=time.perf_counter() - started,
+                           exit_status=0, pid=pid, nice=0, threads=threads, worker=worker)
     # mkdtemp makes a folder only this user can read: the pickles below never leave it.
     with tempfile.TemporaryDirectory(prefix="driftline-train-") as tmp:
         work = Path(tmp)
@@ -281,6 +306,65 @@ def run_training(train_fn_spec: str, project_dir: str | Path, data: TrainingData
                        data_hash=result["data_hash"], data_range=result["data_range"],
                        packages=result["packages"], duration_s=time.perf_counter() - started,
                        exit_status=status, pid=pid, nice=nice, threads=threads)
+
+
+def _run_on_cluster(client: Any, job: dict[str, Any], folder: Path, threads: int,
+                    timeout: float) -> tuple[dict[str, Any], int, str | None]:
+    """Train on a worker of ``client``'s cluster: the result, the worker's pid and address."""
+    if not (hasattr(client, "submit") and hasattr(client, "scatter")):
+        raise ParameterError.invalid("client", type(client).__name__,
+                                     "a dask.distributed.Client or None")
+    from distributed import TimeoutError as DaskTimeoutError
+
+    # pickle, as for the local child: a hand-over between driftline's own processes
+    blob = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
+    key = f"driftline-train-{uuid.uuid4().hex}"
+    try:
+        shipped = client.scatter(blob, hash=False)  # straight to a worker, not via the scheduler
+        future = client.submit(_cluster_main, shipped, str(folder), threads, key=key, pure=False)
+    except Exception as exc:
+        raise TrainingError(f"could not submit the training to the Dask cluster: "
+                            f"{type(exc).__name__}: {exc}") from exc
+    try:
+        payload = future.result(timeout=timeout)
+    except (TimeoutError, DaskTimeoutError):
+        shipped.release()  # before its worker may be restarted
+        where = _stop(client, future)
+        raise TrainingError(
+            f"training did not finish within timeout={timeout:g} s on the Dask cluster; the task "
+            "was cancelled" + (f" and its worker {where} restarted" if where else "")
+            + ". Raise the timeout or train on fewer rows.") from None
+    except Exception as exc:  # the worker died, the cluster went away, ...
+        raise TrainingError(f"the training task failed on the Dask cluster: "
+                            f"{type(exc).__name__}: {exc}") from exc
+    finally:
+        for f in (future, shipped):
+            f.release()
+    with _on_path(folder):
+        answer = pickle.loads(payload)
+    if "error" in answer:
+        err = answer["error"]
+        raise TrainingError(f"training failed on the Dask worker {answer['worker']}: "
+                            f"{err['type']}: {err['message']}", exit_status=1,
+                            child_traceback=err["traceback"])
+    return answer["result"], answer["pid"], answer["worker"]
+
+
+def _stop(client: Any, future: Any) -> str | None:
+    """Cancel an overdue training task and restart the worker running it; its address."""
+    try:
+        running = client.processing()
+    except Exception:  # best effort: the cluster may be going away
+        running = {}
+    where = next((w for w, keys in running.items() if future.key in keys), None)
+    future.cancel()
+    if where is None:
+        return None
+    try:
+        client.restart_workers([where], raise_for_error=True)
+    except Exception:  # a worker without a nanny cannot be restarted
+        return None
+    return str(where)
 
 
 def _data_job(data: Any, target: str | None, timestamp: str | None) -> dict[str, Any]:
@@ -320,6 +404,59 @@ def _child_main(work: str) -> None:
                   "traceback": traceback.format_exc()}
         (folder / "error.json").write_text(json.dumps(report), encoding="utf-8")
         sys.exit(1)
+
+
+def _cluster_main(blob: bytes, project_dir: str, threads: int) -> bytes:
+    """On a Dask worker: train in this process, as the child does, and return the pickled
+    result (or the error) with the worker's pid and address. The project folder is on
+    ``sys.path`` only meanwhile, and the project's modules are forgotten afterwards, so the
+    next run imports the code as it is then."""
+    import traceback
+
+    saved, before = list(sys.path), set(sys.modules)
+    sys.path.insert(0, project_dir)
+    answer: dict[str, Any] = {"pid": os.getpid(), "worker": _worker_address()}
+    try:
+        job = pickle.loads(blob)
+        with _thread_cap(threads):
+            answer["result"] = _child_train(job)
+        return pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+    except (Exception, SystemExit) as exc:
+        answer.pop("result", None)
+        answer["error"] = {"type": type(exc).__name__, "message": str(exc),
+                           "traceback": traceback.format_exc()}
+        return pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+    finally:
+        sys.path[:] = saved
+        _forget_modules(project_dir, before)
+
+
+def _worker_address() -> str | None:
+    try:
+        from distributed import get_worker
+
+        return str(get_worker().address)
+    except (ImportError, ValueError):  # not on a worker (a local scheduler)
+        return None
+
+
+@contextmanager
+def _thread_cap(threads: int) -> Iterator[None]:
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - scikit-learn brings it
+        yield
+        return
+    with threadpool_limits(limits=threads):
+        yield
+
+
+def _forget_modules(project_dir: str, before: set[str]) -> None:
+    root = os.path.realpath(project_dir) + os.sep
+    for name in set(sys.modules) - before:
+        path = getattr(sys.modules.get(name), "__file__", None) or ""
+        if path and os.path.realpath(path).startswith(root):
+            del sys.modules[name]
 
 
 def _child_data(spec: dict[str, Any]) -> TrainingData:
