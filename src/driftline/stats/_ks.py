@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
 
 from driftline.errors import ParameterError
 from driftline.stats._common import check_alpha, check_threshold, too_small
+from driftline.stats._locate import grid_index, grid_ranks, grid_step
 from driftline.stats._registry import register
 from driftline.stats._result import TestResult
 from driftline.stats._sample import Sample, SampleLike, as_numerical
@@ -15,6 +18,8 @@ from driftline.stats._sample import Sample, SampleLike, as_numerical
 __all__ = ["ks", "ks_statistic"]
 
 _EXACT_MAX_PRODUCT = 1_000_000
+_DIRECT_KEYS = 64  # distinct current values below which every one is searched directly
+_PER_KEY = 6.0  # grid step against the window's resolution (see _locate.grid_step)
 
 
 @register("ks", kinds=("numerical",), has_p_value=True, effect_size_name="ks_statistic",
@@ -31,7 +36,9 @@ def ks(
 
     The statistic is the largest gap between the two empirical CDFs. With a fitted
     ``reference`` (see :func:`driftline.stats.fit`), a window of ``m`` values costs
-    ``O(m log m + m log n)``: the reference is never re-sorted.
+    ``O(m log m)`` for sorting it plus a linear merge with a small grid of the reference
+    and a handful of binary searches (:func:`ks_statistic`): the reference is never
+    re-sorted, and not read beyond those few places.
 
     Parameters
     ----------
@@ -78,74 +85,72 @@ def ks(
     )
 
 
-def ks_statistic(reference: Sample, current: Sample, *, block: int = 64) -> float:
-    """The KS distance ``D`` between two numerical samples, in time linear in the window.
+def ks_statistic(reference: Sample, current: Sample, *, step: int | None = None) -> float:
+    """The KS distance ``D`` between two numerical samples, exactly, in time set by the window.
 
     Between two consecutive current values the current ECDF is flat and the reference ECDF
-    only rises, so the supremum is reached at a current value, from the right or the left.
-    Locating every current value in the sorted reference would cost a binary search each;
-    instead every ``block``-th value is located exactly, which bounds the gap inside each
-    block, and only the blocks whose bound could beat the best exact gap are searched in full.
-    The result is exact (the bounds only decide where to look).
+    only rises, so the supremum is reached at a distinct current value ``u``, from the right
+    (``F_c(u) - F_r(u)``) or the left (``F_r(u-) - F_c(u-)``). With ``L`` and ``R`` the numbers
+    of reference values below and up to ``u``, and ``s`` and ``e`` those of current values,
+    ``D = max(0, max_u max(e/m - R/n, L/n - s/m))``.
+
+    Against a large (fitted) reference, ``L`` and ``R`` are first bounded for every ``u`` from
+    the reference's grid (every ``step``-th value; one linear merge, see ``_locate``), which
+    bounds each gap from above and below. Only the values whose upper bound reaches the best
+    lower bound, usually a handful, are searched in the reference. The bounds are the same
+    floating-point expressions as the gaps, with rank bounds in place of ranks, and rounding
+    is monotone, so the result is the exact ``D`` to the last bit. ``step=None`` picks the
+    step from the sizes (:func:`~driftline.stats._locate.grid_step`); ``step=0`` searches
+    every distinct current value in the reference.
 
     Examples
     --------
     >>> ks_statistic(Sample.numerical([1, 2, 3]), Sample.numerical([2, 3, 4]))
     0.3333333333333333
     >>> rng = np.random.default_rng(0)
-    >>> r, c = Sample.numerical(rng.normal(size=5000)), Sample.numerical(rng.normal(size=3000))
-    >>> ks_statistic(r, c) == ks_statistic(r, c, block=1)
+    >>> r, c = Sample.numerical(rng.normal(size=50_000)), Sample.numerical(rng.normal(size=300))
+    >>> ks_statistic(r, c) == ks_statistic(r, c, step=0)
     True
     """
     r, c = reference.values, current.values
     n, m = r.size, c.size
-    probes = np.arange(0, m, block)
-    if probes[-1] != m - 1:
-        probes = np.append(probes, m - 1)
-    left, right, start, end = _ranks(r, c, probes)
-    best = float(max(_gap(left, right, start, end, n, m).max(initial=0.0), 0.0))
-    if probes.size == m:
-        return best
-    # For a < j < b between consecutive probes: left[a] <= L_j <= R_j <= right[b],
-    # start[a] <= s_j and e_j <= end[b], which bounds both one-sided gaps in the block.
-    upper = np.maximum(end[1:] / m - left[:-1] / n, right[1:] / n - start[:-1] / m)
-    todo = np.flatnonzero((np.diff(probes) > 1) & (upper > best))
-    if todo.size == 0:
-        return best
-    idx = np.concatenate([np.arange(probes[k] + 1, probes[k + 1]) for k in todo.tolist()])
-    return float(max(best, _gap(*_ranks(r, c, idx), n, m).max()))
-
-
-def _ranks(
-    r: np.ndarray, c: np.ndarray, idx: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """For keys ``c[idx]``: counts of reference values below and up to each key (``L``, ``R``)
-    and the key's tie run in the current sample (``s``, ``e``: first and one-past-last index).
-
-    One binary search per key; the other three counts come from neighbour comparisons and
-    are searched only where values tie.
-    """
-    keys = c[idx]
-    left = np.searchsorted(r, keys, side="left")
-    right = left.copy()
-    tied = np.flatnonzero(r[np.minimum(left, r.size - 1)] == keys)
+    change = np.flatnonzero(c[1:] != c[:-1])
+    if change.size == m - 1:  # no ties in the window
+        u, frac = c, np.arange(m + 1) / m
+    else:
+        u = c[np.concatenate(([0], change + 1))]
+        frac = np.concatenate(([0], change + 1, [m])) / m
+    cur_below, cur_upto = frac[:-1], frac[1:]  # s/m and e/m for each distinct value u
+    if step is None:
+        step = grid_step(n, u.size, _PER_KEY) if u.size > _DIRECT_KEYS else 0
+    if step <= 1:
+        return _exact_gap(r, u, np.arange(u.size), cur_below, cur_upto)
+    index = grid_index(reference, step)
+    a_upto = grid_ranks(index.values, u)  # grid values <= u
+    a_below = a_upto  # grid values < u: fewer only where u equals a grid value
+    tied = np.flatnonzero(index.values[a_upto - 1] == u)  # a_upto = 0 wraps to a value > u
     if tied.size:
-        right[tied] = np.searchsorted(r, keys[tied], side="right")
-    start, end = idx.copy(), idx + 1
-    prev_tie = (idx > 0) & (c[np.maximum(idx - 1, 0)] == keys)
-    next_tie = (idx < c.size - 1) & (c[np.minimum(idx + 1, c.size - 1)] == keys)
-    if prev_tie.any():
-        start[prev_tie] = np.searchsorted(c, keys[prev_tie], side="left")
-    if next_tie.any():
-        end[next_tie] = np.searchsorted(c, keys[next_tie], side="right")
-    return left, right, start, end
+        a_below = a_upto.copy()
+        a_below[tied] = np.searchsorted(index.values, u[tied], side="left")
+    # each gap's expression with rank bounds in place of the ranks: its highest and lowest value
+    high = np.maximum(cur_upto - index.low[a_upto], index.high[a_below] - cur_below)
+    low = np.maximum(cur_upto - index.high[a_upto], index.low[a_below] - cur_below)
+    todo = np.flatnonzero(high >= low.max())
+    return _exact_gap(r, u, todo, cur_below, cur_upto)
 
 
-def _gap(left: np.ndarray, right: np.ndarray, start: np.ndarray, end: np.ndarray,
-         n: int, m: int) -> np.ndarray:
-    """The larger one-sided ECDF gap at each key: ``max(F_c - F_r)`` from the right and
-    ``max(F_r - F_c)`` from the left."""
-    return np.maximum(end / m - right / n, left / n - start / m)
+def _exact_gap(r: np.ndarray, u: np.ndarray, todo: np.ndarray, cur_below: np.ndarray,
+               cur_upto: np.ndarray) -> float:
+    """``max(0, largest gap)`` over the distinct current values ``u[todo]``, searched in ``r``."""
+    n = r.size
+    keys = u[todo]
+    below = np.searchsorted(r, keys, side="left")
+    upto = below.copy()
+    tied = np.flatnonzero(r[np.minimum(below, n - 1)] == keys)
+    if tied.size:
+        upto[tied] = np.searchsorted(r, keys[tied], side="right")
+    gap = np.maximum(cur_upto[todo] - upto / n, below / n - cur_below[todo])
+    return float(max(gap.max(initial=0.0), 0.0))
 
 
 def _p_value(d: float, ref: Sample, cur: Sample, mode: str) -> float:
@@ -158,8 +163,39 @@ def _p_value(d: float, ref: Sample, cur: Sample, mode: str) -> float:
         with warnings.catch_warnings():  # SciPy falls back to "asymp" itself when exact fails
             warnings.filterwarnings("ignore", "ks_2samp: Exact calculation", RuntimeWarning)
             return float(ks_2samp(ref.values, cur.values, method="exact").pvalue)
-    from scipy.stats import kstwo
-
     big, small = max(n, m), min(n, m)
     en = big * small / (big + small)
-    return float(np.clip(kstwo.sf(d, np.round(en)), 0.0, 1.0))
+    return float(np.clip(kstwo_sf(d, int(np.round(en))), 0.0, 1.0))
+
+
+def kstwo_sf(d: float, n: int) -> float:
+    """``scipy.stats.kstwo.sf(d, n)``, the same number, without the generic machinery.
+
+    ``kstwo.sf`` checks its arguments and support and then calls SciPy's ``_kolmogn(n, d,
+    cdf=False)`` (Simard and L'Ecuyer's choice of method by ``n`` and ``d``); at ``n`` in the
+    thousands the checks cost as much as the evaluation itself. Inside the support this calls
+    ``_kolmogn`` directly; at or outside the support's ends, or if a SciPy release moves the
+    private function, it calls ``kstwo.sf``.
+
+    Examples
+    --------
+    >>> from scipy.stats import kstwo
+    >>> kstwo_sf(0.013, 9901) == float(kstwo.sf(0.013, 9901))
+    True
+    """
+    if n >= 1 and 0.5 / n < d < 1.0:
+        kolmogn = _private_kolmogn()
+        if kolmogn is not None:
+            return float(kolmogn(n, d, cdf=False))
+    from scipy.stats import kstwo
+
+    return float(kstwo.sf(d, n))
+
+
+@functools.cache
+def _private_kolmogn() -> Callable[..., float] | None:
+    try:
+        from scipy.stats._ksstats import _kolmogn
+    except ImportError:  # pragma: no cover - a SciPy release without it
+        return None
+    return _kolmogn
