@@ -115,14 +115,7 @@ def profile_frame(
     grid = _check_bins(grid, "grid")
     data = _as_frame(frame)
     if reference is not None:
-        for name, given in (("kinds", kinds), ("columns", columns)):
-            if given is not None:
-                raise ParameterError(f"{name} cannot be given together with reference: the "
-                                     f"reference's profile fixes the columns and their kinds; "
-                                     f"got {name}={given!r}.")
-        if not isinstance(reference, TableProfile):
-            raise ParameterError.invalid("reference", type(reference).__name__,
-                                         "a TableProfile or None")
+        check_reference(reference, kinds, columns)
         layout = reference_layout(reference, bins, grid)
         cols = _columns(data, list(layout))
         return _profile(cols, layout, int(data.shape[0]), k, max_categories)
@@ -369,3 +362,16 @@ def _infer_layout(cols: dict[str, Column], kinds: dict[str, ColumnKind], n_rows:
         if kind in _PROFILED:
             layout[name] = ColumnLayout(kind)
     return layout
+
+
+def check_reference(reference: Any, kinds: Any, columns: Any) -> None:
+    """A reference profile fixes the columns and their kinds: refuse ``kinds``/``columns``
+    beside it, and anything but a :class:`TableProfile`."""
+    for name, given in (("kinds", kinds), ("columns", columns)):
+        if given is not None:
+            raise ParameterError(f"{name} cannot be given together with reference: the "
+                                 f"reference's profile fixes the columns and their kinds; "
+                                 f"got {name}={given!r}.")
+    if not isinstance(reference, TableProfile):
+        raise ParameterError.invalid("reference", type(reference).__name__,
+                                     "a TableProfile or None")

@@ -21,7 +21,7 @@ from driftline.drift._engine import is_dask_frame, is_path, parquet_source
 from driftline.drift._frames import columns_of
 from driftline.drift._schema import infer_kind
 from driftline.errors import DataError, ParameterError, SchemaError, require
-from driftline.profile._build import _parse_kinds, _select, profile_frame
+from driftline.profile._build import _parse_kinds, _select, check_reference, profile_frame
 from driftline.profile._categorical import DEFAULT_MAX_CATEGORIES, check_max_categories
 from driftline.profile._numeric import DEFAULT_K, check_k
 from driftline.profile._table import TableProfile
@@ -108,14 +108,7 @@ def profile_dask(
     k = check_k(k)
     max_categories = check_max_categories(max_categories)
     if reference is not None:
-        for name, given in (("kinds", kinds), ("columns", columns)):
-            if given is not None:
-                raise ParameterError(f"{name} cannot be given together with reference: the "
-                                     f"reference's profile fixes the columns and their kinds; "
-                                     f"got {name}={given!r}.")
-        if not isinstance(reference, TableProfile):
-            raise ParameterError.invalid("reference", type(reference).__name__,
-                                         "a TableProfile or None")
+        check_reference(reference, kinds, columns)
     if is_path(data):
         data = to_dask_frame(data, "data")
     elif not is_dask_frame(data):
