@@ -9,7 +9,9 @@ Examples
 True
 """
 
+from driftline.config._compute import ComputeConfig, client_for, close_clients, open_client
 from driftline.config._load import Project, load_project, validate
 from driftline.config._model import ProjectConfig, WindowConfig, parse_duration
 
-__all__ = ["Project", "ProjectConfig", "WindowConfig", "load_project", "parse_duration", "validate"]
+__all__ = ["ComputeConfig", "Project", "ProjectConfig", "WindowConfig", "client_for",
+           "close_clients", "load_project", "open_client", "parse_duration", "validate"]
